@@ -1,0 +1,5 @@
+import { RegionList } from "./_components/region-list";
+
+export default function RegionsPage() {
+  return <RegionList />;
+}

@@ -1,0 +1,26 @@
+import { sql } from "drizzle-orm";
+import { index, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { CLUSTER_KINDS } from "../../domain/model";
+import { CLUSTER_STATUSES } from "../../domain/cluster";
+import { regions } from "./regions";
+
+export const clusterKind = pgEnum("cluster_kind", CLUSTER_KINDS);
+export const clusterStatus = pgEnum("cluster_status", CLUSTER_STATUSES);
+
+export const clusters = pgTable(
+  "cluster",
+  {
+    id: uuid("id").primaryKey().default(sql`gen_random_uuid()`),
+    regionId: uuid("region_id")
+      .notNull()
+      .references(() => regions.id, { onDelete: "restrict" }),
+    name: text("name").notNull(),
+    displayName: text("display_name").notNull(),
+    kind: clusterKind("kind").notNull(),
+    releaseId: text("release_id").notNull(),
+    status: clusterStatus("status").notNull().default("new"),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [unique("cluster_region_name_key").on(t.regionId, t.name), index("cluster_region_idx").on(t.regionId)],
+);

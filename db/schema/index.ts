@@ -1,0 +1,5 @@
+export * from "./auth";
+export * from "./regions";
+export * from "./clusters";
+export * from "./audit";
+export * from "./meta";

@@ -1,0 +1,246 @@
+/**
+ * Errors are values with codes. Every code has its texts here, in both languages, and a kind that
+ * the API layer maps to a transport status (one mapping, in server/trpc). Services throw
+ * `CairnError`; the UI shows message + hint, never a stack.
+ */
+import { localize, type Localized, type Params } from "./i18n";
+
+export type ErrorKind =
+  | "unauthenticated"
+  | "forbidden"
+  | "not-found"
+  | "conflict"
+  | "invalid"
+  | "precondition"
+  | "rate-limited"
+  | "unavailable"
+  | "internal";
+
+interface ErrorText {
+  kind: ErrorKind;
+  message: Localized;
+  hint?: Localized;
+}
+
+export const ERRORS = {
+  "auth.unauthenticated": {
+    kind: "unauthenticated",
+    message: { en: "You are not signed in.", "zh-CN": "您尚未登录。" },
+    hint: { en: "Sign in and try again.", "zh-CN": "请登录后重试。" },
+  },
+  "auth.forbidden": {
+    kind: "forbidden",
+    message: {
+      en: "Your role ({role}) may not do this; it needs one of: {allowed}.",
+      "zh-CN": "您的角色（{role}）无权执行此操作；需要以下角色之一：{allowed}。",
+    },
+    hint: {
+      en: "Ask an administrator to do it, or to change your role.",
+      "zh-CN": "请联系管理员执行，或请管理员调整您的角色。",
+    },
+  },
+  "auth.cross-origin": {
+    kind: "forbidden",
+    message: {
+      en: "The request came from another site ({origin}) and was refused.",
+      "zh-CN": "请求来自其他站点（{origin}），已被拒绝。",
+    },
+    hint: { en: "Use the Cairn console itself.", "zh-CN": "请直接使用 Cairn 控制台。" },
+  },
+  "setup.done": {
+    kind: "precondition",
+    message: {
+      en: "Cairn is already set up: an administrator exists.",
+      "zh-CN": "Cairn 已完成初始化：管理员账户已存在。",
+    },
+    hint: { en: "Sign in instead.", "zh-CN": "请直接登录。" },
+  },
+  "user.email-taken": {
+    kind: "conflict",
+    message: {
+      en: "A user with the email {email} already exists.",
+      "zh-CN": "邮箱为 {email} 的用户已存在。",
+    },
+    hint: { en: "Choose another email address.", "zh-CN": "请使用其他邮箱地址。" },
+  },
+  "user.self-demote": {
+    kind: "precondition",
+    message: {
+      en: "You cannot change your own role or delete yourself.",
+      "zh-CN": "您不能修改自己的角色或删除自己。",
+    },
+    hint: {
+      en: "Ask another administrator to do it.",
+      "zh-CN": "请让另一位管理员执行此操作。",
+    },
+  },
+  "user.not-found": {
+    kind: "not-found",
+    message: { en: "User {id} does not exist.", "zh-CN": "用户 {id} 不存在。" },
+  },
+  "region.name-taken": {
+    kind: "conflict",
+    message: {
+      en: "A region named {name} already exists.",
+      "zh-CN": "名为 {name} 的区域已存在。",
+    },
+    hint: {
+      en: "Region names are unique; choose another name.",
+      "zh-CN": "区域名称必须唯一，请换一个名称。",
+    },
+  },
+  "region.not-found": {
+    kind: "not-found",
+    message: { en: "Region {ref} does not exist.", "zh-CN": "区域 {ref} 不存在。" },
+    hint: {
+      en: "It may have been deleted; open the list of regions.",
+      "zh-CN": "它可能已被删除，请打开区域列表查看。",
+    },
+  },
+  "region.has-clusters": {
+    kind: "precondition",
+    message: {
+      en: "Region {name} still has {count} cluster(s) and cannot be deleted.",
+      "zh-CN": "区域 {name} 中仍有 {count} 个集群，无法删除。",
+    },
+    hint: {
+      en: "Delete or remove its clusters first.",
+      "zh-CN": "请先删除或移除其中的集群。",
+    },
+  },
+  "cluster.name-taken": {
+    kind: "conflict",
+    message: {
+      en: "Region {region} already has a cluster named {name}.",
+      "zh-CN": "区域 {region} 中已有名为 {name} 的集群。",
+    },
+    hint: {
+      en: "Cluster names are unique within a region; choose another name.",
+      "zh-CN": "同一区域内集群名称必须唯一，请换一个名称。",
+    },
+  },
+  "cluster.not-found": {
+    kind: "not-found",
+    message: { en: "Cluster {ref} does not exist.", "zh-CN": "集群 {ref} 不存在。" },
+    hint: {
+      en: "It may have been deleted; open the list of clusters.",
+      "zh-CN": "它可能已被删除，请打开集群列表查看。",
+    },
+  },
+  "cluster.not-deletable": {
+    kind: "precondition",
+    message: {
+      en: "Cluster {name} is {status}; only a new cluster can be deleted.",
+      "zh-CN": "集群 {name} 的状态为 {status}；只有新建状态的集群可以删除。",
+    },
+    hint: {
+      en: "A cluster that has started deploying is taken apart by a removal task.",
+      "zh-CN": "已开始部署的集群需要通过移除任务拆除。",
+    },
+  },
+  "release.unknown": {
+    kind: "invalid",
+    message: {
+      en: "Release {releaseId} is not installed.",
+      "zh-CN": "发行版 {releaseId} 未安装。",
+    },
+    hint: { en: "Choose one of: {available}.", "zh-CN": "请从以下发行版中选择：{available}。" },
+  },
+  "input.invalid": {
+    kind: "invalid",
+    message: {
+      en: "Some fields are not valid: {fields}.",
+      "zh-CN": "以下字段无效：{fields}。",
+    },
+    hint: {
+      en: "Correct the marked fields and try again.",
+      "zh-CN": "请修正标出的字段后重试。",
+    },
+  },
+  "rate.limited": {
+    kind: "rate-limited",
+    message: { en: "Too many attempts.", "zh-CN": "尝试次数过多。" },
+    hint: { en: "Wait a minute and try again.", "zh-CN": "请稍等一分钟后重试。" },
+  },
+  "db.unavailable": {
+    kind: "unavailable",
+    message: {
+      en: "The database is not reachable.",
+      "zh-CN": "无法连接数据库。",
+    },
+    hint: {
+      en: "Check the Health page; the request can be repeated once the database is back.",
+      "zh-CN": "请查看健康状态页面；数据库恢复后可重试该请求。",
+    },
+  },
+  internal: {
+    kind: "internal",
+    message: { en: "Something went wrong inside Cairn.", "zh-CN": "Cairn 内部发生错误。" },
+    hint: {
+      en: "Try again; if it repeats, the server log has the details (reference {ref}).",
+      "zh-CN": "请重试；如果反复出现，请查看服务器日志（参考编号 {ref}）。",
+    },
+  },
+} as const satisfies Record<string, ErrorText>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface FieldError {
+  /** Dotted path of the field, e.g. "name" or "settings.ntp.servers.1". */
+  path: string;
+  message: Localized;
+}
+
+export interface CairnErrorShape {
+  code: ErrorCode;
+  kind: ErrorKind;
+  message: Localized;
+  hint?: Localized;
+  params: Params;
+  fields?: FieldError[];
+  details?: Record<string, unknown>;
+}
+
+export class CairnError extends Error {
+  readonly code: ErrorCode;
+  readonly kind: ErrorKind;
+  readonly localized: Localized;
+  readonly hint?: Localized;
+  readonly params: Params;
+  readonly fields?: FieldError[];
+  readonly details?: Record<string, unknown>;
+
+  constructor(
+    code: ErrorCode,
+    params: Params = {},
+    extra: { fields?: FieldError[]; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    const text: ErrorText = ERRORS[code];
+    const message = localize(text.message, params);
+    super(message.en, { cause: extra.cause });
+    this.name = "CairnError";
+    this.code = code;
+    this.kind = text.kind;
+    this.localized = message;
+    this.hint = text.hint ? localize(text.hint, params) : undefined;
+    this.params = params;
+    this.fields = extra.fields;
+    this.details = extra.details;
+  }
+
+  toShape(): CairnErrorShape {
+    return {
+      code: this.code,
+      kind: this.kind,
+      message: this.localized,
+      hint: this.hint,
+      params: this.params,
+      fields: this.fields,
+      details: this.details,
+    };
+  }
+}
+
+export function isCairnError(e: unknown): e is CairnError {
+  return e instanceof CairnError;
+}

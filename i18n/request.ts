@@ -1,0 +1,19 @@
+import { cookies, headers } from "next/headers";
+import { getRequestConfig } from "next-intl/server";
+import { DEFAULT_LOCALE, isLocale, type Locale } from "../domain/i18n";
+
+export const LOCALE_COOKIE = "NEXT_LOCALE";
+
+/** The remembered choice wins; otherwise the browser's first language we speak. */
+async function pickLocale(): Promise<Locale> {
+  const chosen = (await cookies()).get(LOCALE_COOKIE)?.value;
+  if (isLocale(chosen)) return chosen;
+  const accept = (await headers()).get("accept-language") ?? "";
+  return /^\s*zh/i.test(accept) ? "zh-CN" : DEFAULT_LOCALE;
+}
+
+export default getRequestConfig(async () => {
+  const locale = await pickLocale();
+  const messages = (await import(`../messages/${locale}.json`)).default;
+  return { locale, messages, timeZone: "UTC" };
+});

@@ -1,0 +1,5 @@
+"use client";
+import { createAuthClient } from "better-auth/react";
+
+/** Same origin as the console; better-auth's routes live under /api/auth. */
+export const authClient = createAuthClient();

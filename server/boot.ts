@@ -1,0 +1,41 @@
+import "server-only";
+import { DatabaseOpenError } from "../db/client";
+import { config } from "./config";
+import { closeDatabase, getDatabase } from "./db";
+import { ensureAdminFromEnv } from "./services/users";
+
+const KEY = Symbol.for("cairn.booted");
+
+/**
+ * Start-up: a database that cannot be opened is a one-line error and a non-zero exit, not a stack
+ * trace and a server that answers 500. Shutdown closes the embedded database cleanly (Next's own
+ * SIGTERM handler would exit without it, forcing crash recovery at the next start).
+ */
+export async function boot(): Promise<void> {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[KEY]) return;
+  g[KEY] = true;
+  try {
+    const c = config();
+    const database = await getDatabase();
+    console.log(`[cairn] database: ${database.kind} at ${database.location}`);
+    if (await ensureAdminFromEnv(database.db, c.CAIRN_ADMIN_EMAIL, c.CAIRN_ADMIN_PASSWORD))
+      console.log(`[cairn] created administrator ${c.CAIRN_ADMIN_EMAIL} from CAIRN_ADMIN_PASSWORD`);
+  } catch (e) {
+    const message = e instanceof DatabaseOpenError ? e.message : (e as Error).message;
+    console.error(`cairn: ${message}`);
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[cairn] ${signal}: closing the database`);
+    closeDatabase()
+      .catch((e) => console.error("[cairn] close failed", e))
+      .finally(() => process.exit(0));
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}

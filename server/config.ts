@@ -1,0 +1,41 @@
+import "server-only";
+import path from "node:path";
+import { z } from "zod";
+import type { DbConfig } from "../db/client";
+
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// or postgresql://")
+    .optional(),
+  CAIRN_DATA_DIR: z.string().min(1).default(".cairn/data"),
+  CAIRN_URL: z.url().optional(),
+  CAIRN_ADMIN_EMAIL: z.email().default("admin@cairn.local"),
+  CAIRN_ADMIN_PASSWORD: z.string().min(12).max(128).optional(),
+  CAIRN_AUTH_SECRET: z.string().min(32).optional(),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+let cached: Config | undefined;
+
+export function config(): Config {
+  if (cached) return cached;
+  // An exported-but-empty variable means "not set" (e.g. DATABASE_URL= to force the embedded database).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ""));
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new Error(`invalid environment: ${first?.path.join(".")}: ${first?.message}`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+export function dbConfig(c: Config = config()): DbConfig {
+  return c.DATABASE_URL
+    ? { kind: "postgres", url: c.DATABASE_URL }
+    : { kind: "pglite", dataDir: path.resolve(c.CAIRN_DATA_DIR) };
+}
+
+export const APP_VERSION: string = process.env.npm_package_version ?? "0.1.0";

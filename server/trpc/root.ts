@@ -1,0 +1,20 @@
+import "server-only";
+import { createCallerFactory, createTRPCRouter } from "./init";
+import { clusterRouter } from "./routers/cluster";
+import { healthRouter } from "./routers/health";
+import { regionRouter } from "./routers/region";
+import { releaseRouter } from "./routers/release";
+import { setupRouter } from "./routers/setup";
+import { userRouter } from "./routers/user";
+
+export const appRouter = createTRPCRouter({
+  region: regionRouter,
+  cluster: clusterRouter,
+  release: releaseRouter,
+  user: userRouter,
+  setup: setupRouter,
+  health: healthRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);
