@@ -4,13 +4,14 @@
  */
 import { z } from "zod";
 import type { Localized } from "../i18n";
+import { CLUSTER_KINDS } from "../model";
 
 const localized = z.object({ en: z.string().min(1), "zh-CN": z.string().min(1) });
 
 /** When a limit override applies: every given field must match the cluster. */
 export const limitConditionSchema = z
   .object({
-    kind: z.enum(["hyperconverged", "split"]).optional(),
+    kind: z.enum(CLUSTER_KINDS).optional(),
     ha: z.boolean().optional(),
   })
   .strict();
