@@ -146,6 +146,46 @@ export const ERRORS = {
     },
     hint: { en: "Choose one of: {available}.", "zh-CN": "请从以下发行版中选择：{available}。" },
   },
+  "task.cluster-busy": {
+    kind: "conflict",
+    message: {
+      en: "Another operation ({kind}, task {taskId}) is running on this cluster.",
+      "zh-CN": "该集群上正在运行另一个操作（{kind}，任务 {taskId}）。",
+    },
+    hint: {
+      en: "Wait for it to finish, or cancel it from its task page; then try again.",
+      "zh-CN": "请等待其完成，或在其任务页面中取消，然后重试。",
+    },
+  },
+  "task.not-found": {
+    kind: "not-found",
+    message: { en: "Task {ref} does not exist.", "zh-CN": "任务 {ref} 不存在。" },
+  },
+  "task.not-cancellable": {
+    kind: "precondition",
+    message: {
+      en: "The task is {status}; only a pending, running or paused task can be cancelled.",
+      "zh-CN": "该任务的状态为 {status}；只有待执行、运行中或已暂停的任务可以取消。",
+    },
+  },
+  "task.not-retryable": {
+    kind: "precondition",
+    message: {
+      en: "The task is {status}; only a finished task (failed, cancelled or succeeded) can be retried.",
+      "zh-CN": "该任务的状态为 {status}；只有已结束（失败、已取消或成功）的任务可以重试。",
+    },
+    hint: {
+      en: "Wait for it to finish, or cancel it first.",
+      "zh-CN": "请等待其结束，或先将其取消。",
+    },
+  },
+  "task.nothing-to-retry": {
+    kind: "precondition",
+    message: {
+      en: "Nothing to retry: no failed step, or no entry of step {step} on the chosen nodes.",
+      "zh-CN": "没有可重试的内容：没有失败的步骤，或所选节点上没有步骤 {step}。",
+    },
+  },
   "input.invalid": {
     kind: "invalid",
     message: {

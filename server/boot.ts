@@ -2,6 +2,7 @@ import "server-only";
 import { DatabaseOpenError } from "../db/client";
 import { config } from "./config";
 import { closeDatabase, getDatabase } from "./db";
+import { startRunner, type Runner } from "./engine/runner";
 import { ensureAdminFromEnv } from "./services/users";
 
 const KEY = Symbol.for("cairn.booted");
@@ -15,12 +16,18 @@ export async function boot(): Promise<void> {
   const g = globalThis as Record<symbol, unknown>;
   if (g[KEY]) return;
   g[KEY] = true;
+  let runner: Runner | undefined;
   try {
     const c = config();
     const database = await getDatabase();
     console.log(`[cairn] database: ${database.kind} at ${database.location}`);
     if (await ensureAdminFromEnv(database.db, c.CAIRN_ADMIN_EMAIL, c.CAIRN_ADMIN_PASSWORD))
       console.log(`[cairn] created administrator ${c.CAIRN_ADMIN_EMAIL} from CAIRN_ADMIN_PASSWORD`);
+    runner = startRunner(database, {
+      heartbeatSeconds: c.CAIRN_ATTEMPT_HEARTBEAT_SECONDS,
+      queueSeconds: 0,
+      onError: (e) => console.error("[cairn] engine sweep failed:", (e as Error).message),
+    });
   } catch (e) {
     const message = e instanceof DatabaseOpenError ? e.message : (e as Error).message;
     console.error(`cairn: ${message}`);
@@ -32,7 +39,8 @@ export async function boot(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`[cairn] ${signal}: closing the database`);
-    closeDatabase()
+    Promise.resolve(runner?.stop())
+      .then(() => closeDatabase())
       .catch((e) => console.error("[cairn] close failed", e))
       .finally(() => process.exit(0));
   };

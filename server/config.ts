@@ -13,6 +13,8 @@ const envSchema = z.object({
   CAIRN_ADMIN_EMAIL: z.email().default("admin@cairn.local"),
   CAIRN_ADMIN_PASSWORD: z.string().min(12).max(128).optional(),
   CAIRN_AUTH_SECRET: z.string().min(32).optional(),
+  /** An attempt whose agent is silent this long is lost (and retried per its policy). */
+  CAIRN_ATTEMPT_HEARTBEAT_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
 });
 
 export type Config = z.infer<typeof envSchema>;

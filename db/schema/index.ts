@@ -3,3 +3,5 @@ export * from "./regions";
 export * from "./clusters";
 export * from "./audit";
 export * from "./meta";
+export * from "./engine";
+export * from "./logs";

@@ -1,0 +1,2 @@
+ALTER TABLE "step" ADD COLUMN "attempts_at_reset" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX "attempt_open_node_idx" ON "attempt" USING btree ("node_id") WHERE status in ('dispatched', 'running', 'killing');

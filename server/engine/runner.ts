@@ -1,0 +1,80 @@
+import "server-only";
+/**
+ * The engine's clock: once a second, the process holding the sweep lock fires due timers
+ * (attempt deadlines, silent agents, retry backoff). On PostgreSQL the lock is a session advisory
+ * lock on a dedicated connection, so with N replicas exactly one sweeps and another takes over the
+ * moment it dies (its session, and so its lock, ends with it). PGlite is one process: it always
+ * holds the lock.
+ */
+import type { PoolClient } from "pg";
+import type { Database } from "../../db/client";
+import { DEFAULT_ENGINE_OPTIONS, sweep, type EngineOptions } from "./executor";
+
+const SWEEP_LOCK = 72707370;
+
+export interface Runner {
+  /** Whether this process currently sweeps. */
+  leading(): boolean;
+  stop(): Promise<void>;
+}
+
+export function startRunner(
+  database: Database,
+  opts: EngineOptions & {
+    intervalMs?: number;
+    onError?: (e: unknown) => void;
+  } = DEFAULT_ENGINE_OPTIONS,
+): Runner {
+  const intervalMs = opts.intervalMs ?? 1000;
+  let leader = database.kind === "pglite";
+  let lockClient: PoolClient | null = null;
+  let stopped = false;
+  let running = false;
+
+  async function tryLead() {
+    if (leader || !database.pool) return;
+    try {
+      lockClient ??= await database.pool.connect();
+      const r = await lockClient.query<{ ok: boolean }>("select pg_try_advisory_lock($1) as ok", [
+        SWEEP_LOCK,
+      ]);
+      leader = Boolean(r.rows[0]?.ok);
+    } catch (e) {
+      // The lock connection broke (database restart): drop it and try again next tick.
+      lockClient?.release(true);
+      lockClient = null;
+      leader = false;
+      opts.onError?.(e);
+    }
+  }
+
+  async function tick() {
+    if (running || stopped) return;
+    running = true;
+    try {
+      await tryLead();
+      if (leader) await sweep(database.db, { now: new Date() }, opts);
+    } catch (e) {
+      opts.onError?.(e);
+    } finally {
+      running = false;
+    }
+  }
+
+  const timer = setInterval(() => void tick(), intervalMs);
+  timer.unref();
+  void tick();
+
+  return {
+    leading: () => leader,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      while (running) await new Promise((r) => setTimeout(r, 10));
+      if (lockClient) {
+        await lockClient.query("select pg_advisory_unlock($1)", [SWEEP_LOCK]).catch(() => {});
+        lockClient.release();
+      }
+    },
+  };
+}
