@@ -19,7 +19,17 @@ const ac = createAccessControl(defaultStatements);
 // Only admins manage users through better-auth's admin endpoints; the others get no user rights.
 const accessRoles = {
   admin: ac.newRole({
-    user: ["create", "list", "set-role", "ban", "impersonate", "delete", "set-password", "get", "update"],
+    user: [
+      "create",
+      "list",
+      "set-role",
+      "ban",
+      "impersonate",
+      "delete",
+      "set-password",
+      "get",
+      "update",
+    ],
     session: ["list", "revoke", "delete"],
   }),
   operator: ac.newRole({ user: [], session: [] }),
@@ -72,9 +82,7 @@ function createAuth(db: Db, secret: string) {
       useSecureCookies: config().CAIRN_URL?.startsWith("https://") ?? false,
       defaultCookieAttributes: { httpOnly: true, sameSite: "lax" },
     },
-    plugins: [
-      admin({ ac, roles: accessRoles, defaultRole: "viewer", adminRoles: ["admin"] }),
-    ],
+    plugins: [admin({ ac, roles: accessRoles, defaultRole: "viewer", adminRoles: ["admin"] })],
   });
 }
 

@@ -90,12 +90,7 @@ describe("import boundaries", () => {
             !(isTest && target === "test")
           )
             violations.push(`${path.relative(ROOT, file)} imports ${spec}`);
-          if (
-            folder === "domain" &&
-            !isTest &&
-            !target &&
-            IMPURE_PACKAGES.test(spec)
-          )
+          if (folder === "domain" && !isTest && !target && IMPURE_PACKAGES.test(spec))
             violations.push(
               `${path.relative(ROOT, file)} imports ${spec} (domain/ must stay pure)`,
             );

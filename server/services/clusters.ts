@@ -21,7 +21,10 @@ export async function listClusters(
   return q.listClusters(ctx.db, input);
 }
 
-export async function getCluster(ctx: Pick<ServiceContext, "db">, id: string): Promise<q.ClusterRow> {
+export async function getCluster(
+  ctx: Pick<ServiceContext, "db">,
+  id: string,
+): Promise<q.ClusterRow> {
   const row = await q.getCluster(ctx.db, { id });
   if (!row) throw new CairnError("cluster.not-found", { ref: id });
   return row;

@@ -1,5 +1,6 @@
 import "server-only";
-import { ping } from "../../db/client";
+import { sql } from "drizzle-orm";
+import { ping, type Db } from "../../db/client";
 import { appliedMigrations, expectedMigrations } from "../../db/migrate";
 import { APP_VERSION } from "../config";
 import { getDatabase } from "../db";
@@ -7,7 +8,7 @@ import { getDatabase } from "../db";
 export type CheckStatus = "ok" | "degraded" | "down";
 
 export interface HealthCheck {
-  name: "database" | "migrations";
+  name: "database" | "migrations" | "engine";
   status: CheckStatus;
   latencyMs: number | null;
   /** Facts for the operator: where the database is, which migrations, the error if any. */
@@ -47,6 +48,7 @@ export async function checkHealth(): Promise<HealthReport> {
       latencyMs: null,
       detail: { applied, expected },
     });
+    if (applied >= expected) checks.push(await engineHealth(database.db));
   } catch (e) {
     checks.push({
       name: "database",
@@ -60,6 +62,40 @@ export async function checkHealth(): Promise<HealthReport> {
     version: APP_VERSION,
     checkedAt: new Date().toISOString(),
     checks,
+  };
+}
+
+/** Seconds a ready step may wait for its node before the engine counts as slow. */
+const READY_WAIT_WARN_SECONDS = 60;
+
+/**
+ * The engine as the operator needs to see it: work waiting (and for how long), attempts whose
+ * agent went silent but that no sweep has handled yet (the sweeper is not running), running tasks.
+ */
+async function engineHealth(db: Db): Promise<HealthCheck> {
+  const started = performance.now();
+  const result = (await db.execute(sql`
+    select
+      (select count(*)::int from task where status in ('running', 'cancelling')) as running_tasks,
+      (select coalesce(extract(epoch from now() - min(s.queued_since)), 0)::float
+         from step s join task t on t.id = s.task_id
+         where s.status = 'ready' and t.status = 'running' and not t.halted) as oldest_ready_seconds,
+      (select count(*)::int from attempt
+         where status in ('dispatched', 'running', 'killing')
+           and heartbeat_deadline_at < now() - interval '10 seconds') as stuck_attempts`)) as unknown as {
+    rows: { running_tasks: number; oldest_ready_seconds: number; stuck_attempts: number }[];
+  };
+  const row = result.rows[0] ?? { running_tasks: 0, oldest_ready_seconds: 0, stuck_attempts: 0 };
+  const oldest = Math.round(Number(row.oldest_ready_seconds));
+  return {
+    name: "engine",
+    status: row.stuck_attempts > 0 || oldest > READY_WAIT_WARN_SECONDS ? "degraded" : "ok",
+    latencyMs: round(performance.now() - started),
+    detail: {
+      runningTasks: row.running_tasks,
+      oldestReadySeconds: oldest,
+      stuckAttempts: row.stuck_attempts,
+    },
   };
 }
 

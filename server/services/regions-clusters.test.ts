@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setClusterStatus } from "../../db/queries/clusters";
 import type { Database } from "../../db/client";
 import { CairnError } from "../../domain/errors";
-import { createClusterRequest, createRegionRequest, listClustersRequest, listRegionsRequest } from "../../domain/region";
+import {
+  createClusterRequest,
+  createRegionRequest,
+  listClustersRequest,
+  listRegionsRequest,
+} from "../../domain/region";
 import { testDatabases } from "../../test/databases";
 import * as clusters from "./clusters";
 import type { ServiceContext } from "./context";
@@ -26,12 +31,21 @@ describe.each(testDatabases())("regions and clusters on $name", (target) => {
   const cluster = (regionId: string, name: string, kind: "split" | "hyperconverged" = "split") =>
     clusters.createCluster(
       ctx,
-      createClusterRequest.parse({ regionId, name, displayName: name, kind, releaseId: "cairn-2026.1" }),
+      createClusterRequest.parse({
+        regionId,
+        name,
+        displayName: name,
+        kind,
+        releaseId: "cairn-2026.1",
+      }),
     );
 
   beforeAll(async () => {
     database = await target.open();
-    ctx = { db: database.db, user: { id: "u1", email: "op@example.com", name: "Op", role: "operator" } };
+    ctx = {
+      db: database.db,
+      user: { id: "u1", email: "op@example.com", name: "Op", role: "operator" },
+    };
   });
   afterAll(async () => {
     await database.drop();
@@ -64,7 +78,13 @@ describe.each(testDatabases())("regions and clusters on $name", (target) => {
   it("refuses an unknown release and lists the installed ones", async () => {
     const r = await region("dc-rel");
     const err = await refusal(
-      clusters.createCluster(ctx, { regionId: r.id, name: "c", displayName: "c", kind: "split", releaseId: "nope-1" }),
+      clusters.createCluster(ctx, {
+        regionId: r.id,
+        name: "c",
+        displayName: "c",
+        kind: "split",
+        releaseId: "nope-1",
+      }),
     );
     expect(err.code).toBe("release.unknown");
     expect(err.hint?.en).toContain("cairn-2026.1");
@@ -96,7 +116,8 @@ describe.each(testDatabases())("regions and clusters on $name", (target) => {
   it("pages by cursor in both directions without gaps or repeats", async () => {
     const r = await region("dc-page");
     const names = Array.from({ length: 13 }, (_, i) => `n${String(i).padStart(2, "0")}`);
-    for (const n of [...names].reverse()) await cluster(r.id, n, n < "n05" ? "hyperconverged" : "split");
+    for (const n of [...names].reverse())
+      await cluster(r.id, n, n < "n05" ? "hyperconverged" : "split");
     for (const order of ["asc", "desc"] as const) {
       const seen: string[] = [];
       let cursor: string | null = null;
@@ -116,18 +137,26 @@ describe.each(testDatabases())("regions and clusters on $name", (target) => {
       listClustersRequest.parse({ regionId: r.id, kind: "hyperconverged", limit: 50 }),
     );
     expect(hci.items.map((c) => c.name)).toEqual(["n00", "n01", "n02", "n03", "n04"]);
-    const searched = await clusters.listClusters(ctx, listClustersRequest.parse({ regionId: r.id, search: "n1" }));
+    const searched = await clusters.listClusters(
+      ctx,
+      listClustersRequest.parse({ regionId: r.id, search: "n1" }),
+    );
     expect(searched.items.map((c) => c.name)).toEqual(["n10", "n11", "n12"]);
   });
 
   it("pages by creation time too", async () => {
-    const page1 = await regions.listRegions(ctx, listRegionsRequest.parse({ sort: "createdAt", limit: 2 }));
+    const page1 = await regions.listRegions(
+      ctx,
+      listRegionsRequest.parse({ sort: "createdAt", limit: 2 }),
+    );
     const page2 = await regions.listRegions(
       ctx,
       listRegionsRequest.parse({ sort: "createdAt", limit: 2, cursor: page1.nextCursor }),
     );
     const ids = [...page1.items, ...page2.items].map((r) => r.id);
     expect(new Set(ids).size).toBe(4);
-    expect(page2.items[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(page1.items[1]!.createdAt.getTime());
+    expect(page2.items[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(
+      page1.items[1]!.createdAt.getTime(),
+    );
   });
 });

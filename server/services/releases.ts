@@ -23,7 +23,10 @@ export function listReleases(dir = RELEASES_DIR): ReleaseSummary[] {
     if (!entry.isDirectory()) continue;
     let text: string;
     try {
-      text = readFileSync(/*turbopackIgnore: true*/ path.join(dir, entry.name, "release.yaml"), "utf8");
+      text = readFileSync(
+        /*turbopackIgnore: true*/ path.join(dir, entry.name, "release.yaml"),
+        "utf8",
+      );
     } catch {
       continue;
     }

@@ -10,7 +10,6 @@ import { type createUserRequest, type setupRequest, type Role } from "../../doma
 import { getAuth } from "../auth";
 import type { ServiceContext } from "./context";
 
-
 export async function needsSetup(db: Db): Promise<boolean> {
   return (await q.countUsers(db)) === 0;
 }

@@ -141,7 +141,8 @@ async function audit(
 function describeTarget(input: unknown): string | null {
   if (!input || typeof input !== "object") return typeof input === "string" ? input : null;
   const o = input as Record<string, unknown>;
-  for (const key of ["id", "name", "email", "regionId"]) if (typeof o[key] === "string") return o[key];
+  for (const key of ["id", "name", "email", "regionId"])
+    if (typeof o[key] === "string") return o[key];
   return null;
 }
 

@@ -22,7 +22,11 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 describe.each(testDatabases())("procedures on $name", (target) => {
   let database: Database & { drop(): Promise<void> };
   const as = (user: SessionUser | null) =>
-    createCaller({ headers: new Headers(), user, openDb: async () => database.db } satisfies Context);
+    createCaller({
+      headers: new Headers(),
+      user,
+      openDb: async () => database.db,
+    } satisfies Context);
 
   beforeAll(async () => {
     database = await target.open();

@@ -5,6 +5,7 @@ import { healthRouter } from "./routers/health";
 import { regionRouter } from "./routers/region";
 import { releaseRouter } from "./routers/release";
 import { setupRouter } from "./routers/setup";
+import { taskRouter } from "./routers/task";
 import { userRouter } from "./routers/user";
 
 export const appRouter = createTRPCRouter({
@@ -14,6 +15,7 @@ export const appRouter = createTRPCRouter({
   user: userRouter,
   setup: setupRouter,
   health: healthRouter,
+  task: taskRouter,
 });
 
 export type AppRouter = typeof appRouter;

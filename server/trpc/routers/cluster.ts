@@ -9,9 +9,19 @@ import * as clusters from "../../services/clusters";
 import { createTRPCRouter, operatorProcedure, viewerProcedure } from "../init";
 
 export const clusterRouter = createTRPCRouter({
-  list: viewerProcedure.input(listClustersRequest).query(({ ctx, input }) => clusters.listClusters(ctx, input)),
-  get: viewerProcedure.input(z.object({ id: z.uuid() })).query(({ ctx, input }) => clusters.getCluster(ctx, input.id)),
-  create: operatorProcedure.input(createClusterRequest).mutation(({ ctx, input }) => clusters.createCluster(ctx, input)),
-  rename: operatorProcedure.input(renameClusterRequest).mutation(({ ctx, input }) => clusters.renameCluster(ctx, input)),
-  delete: operatorProcedure.input(z.object({ id: z.uuid() })).mutation(({ ctx, input }) => clusters.deleteCluster(ctx, input.id)),
+  list: viewerProcedure
+    .input(listClustersRequest)
+    .query(({ ctx, input }) => clusters.listClusters(ctx, input)),
+  get: viewerProcedure
+    .input(z.object({ id: z.uuid() }))
+    .query(({ ctx, input }) => clusters.getCluster(ctx, input.id)),
+  create: operatorProcedure
+    .input(createClusterRequest)
+    .mutation(({ ctx, input }) => clusters.createCluster(ctx, input)),
+  rename: operatorProcedure
+    .input(renameClusterRequest)
+    .mutation(({ ctx, input }) => clusters.renameCluster(ctx, input)),
+  delete: operatorProcedure
+    .input(z.object({ id: z.uuid() }))
+    .mutation(({ ctx, input }) => clusters.deleteCluster(ctx, input.id)),
 });

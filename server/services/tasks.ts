@@ -1,0 +1,144 @@
+import "server-only";
+import { and, asc, count, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import type { z } from "zod";
+import { listStepAttempts } from "../../db/queries/engine";
+import { readLog, readLogWindow, searchLog, streamLogText } from "../../db/queries/logs";
+import { attempts, steps, tasks } from "../../db/schema";
+import { CairnError } from "../../domain/errors";
+import type { Locale } from "../../domain/i18n";
+import type {
+  listTaskStepsRequest,
+  listTasksRequest,
+  readTaskLogRequest,
+  retryTaskRequest,
+  searchTaskLogRequest,
+  taskLogWindowRequest,
+} from "../../domain/task";
+import { cancelTask, retryTask } from "../engine/executor";
+import type { ServiceContext } from "./context";
+
+type Read = Pick<ServiceContext, "db">;
+
+async function requireTask(ctx: Read, id: string) {
+  const [task] = await ctx.db.select().from(tasks).where(eq(tasks.id, id));
+  if (!task) throw new CairnError("task.not-found", { ref: id });
+  return task;
+}
+
+/** A task with its progress: steps per status (barriers are bookkeeping, not counted). */
+export async function getTask(ctx: Read, id: string) {
+  const task = await requireTask(ctx, id);
+  const counts = await ctx.db
+    .select({ status: steps.status, n: count() })
+    .from(steps)
+    .where(and(eq(steps.taskId, id), eq(steps.kind, "step")))
+    .groupBy(steps.status);
+  return { ...task, counts: Object.fromEntries(counts.map((c) => [c.status, c.n])) };
+}
+
+export async function listTasks(ctx: Read, input: z.output<typeof listTasksRequest>) {
+  const rows = await ctx.db
+    .select({
+      id: tasks.id,
+      clusterId: tasks.clusterId,
+      kind: tasks.kind,
+      mode: tasks.mode,
+      status: tasks.status,
+      launchedBy: tasks.launchedBy,
+      createdAt: tasks.createdAt,
+      endedAt: tasks.endedAt,
+    })
+    .from(tasks)
+    .where(
+      and(
+        input.clusterId ? eq(tasks.clusterId, input.clusterId) : undefined,
+        input.status?.length ? inArray(tasks.status, input.status) : undefined,
+        input.before ? sql`${tasks.createdAt} < ${input.before}` : undefined,
+      ),
+    )
+    .orderBy(desc(tasks.createdAt), desc(tasks.id))
+    .limit(input.limit);
+  return rows;
+}
+
+/** Steps of a task, paged by plan order, filterable by status and node ("failed only"). */
+export async function listTaskSteps(ctx: Read, input: z.output<typeof listTaskStepsRequest>) {
+  await requireTask(ctx, input.taskId);
+  const rows = await ctx.db
+    .select({
+      id: steps.id,
+      key: steps.key,
+      kind: steps.kind,
+      stepId: steps.stepId,
+      nodeId: steps.nodeId,
+      status: steps.status,
+      attempts: steps.attempts,
+      reason: steps.reason,
+      readyAt: steps.readyAt,
+      ordinal: steps.ordinal,
+    })
+    .from(steps)
+    .where(
+      and(
+        eq(steps.taskId, input.taskId),
+        input.includeBarriers ? undefined : eq(steps.kind, "step"),
+        input.status?.length ? inArray(steps.status, input.status) : undefined,
+        input.nodeId ? eq(steps.nodeId, input.nodeId) : undefined,
+        input.stepId ? eq(steps.stepId, input.stepId) : undefined,
+        input.afterOrdinal !== undefined ? gt(steps.ordinal, input.afterOrdinal) : undefined,
+      ),
+    )
+    .orderBy(asc(steps.ordinal))
+    .limit(input.limit + 1);
+  const items = rows.slice(0, input.limit);
+  return {
+    items,
+    nextAfterOrdinal: rows.length > input.limit ? (items.at(-1)?.ordinal ?? null) : null,
+  };
+}
+
+/** Every attempt of a step, oldest first: a retried success shows both. */
+export async function listAttempts(ctx: Read, stepId: string) {
+  return listStepAttempts(ctx.db, { stepId });
+}
+
+export async function cancel(ctx: ServiceContext, id: string) {
+  await requireTask(ctx, id);
+  await cancelTask(ctx.db, { taskId: id, actor: ctx.user.email, now: new Date() });
+  return getTask(ctx, id);
+}
+
+export async function retry(ctx: ServiceContext, input: z.output<typeof retryTaskRequest>) {
+  const result = await retryTask(ctx.db, {
+    taskId: input.taskId,
+    actor: ctx.user.email,
+    from: input.from,
+    now: new Date(),
+  });
+  return { ...result, task: await getTask(ctx, input.taskId) };
+}
+
+export async function readTaskLog(ctx: Read, input: z.output<typeof readTaskLogRequest>) {
+  await requireTask(ctx, input.taskId);
+  return readLog(ctx.db, input);
+}
+
+export async function taskLogWindow(ctx: Read, input: z.output<typeof taskLogWindowRequest>) {
+  const [attempt] = await ctx.db
+    .select({ taskId: attempts.taskId })
+    .from(attempts)
+    .where(eq(attempts.id, input.attemptId));
+  if (!attempt) throw new CairnError("task.not-found", { ref: input.attemptId });
+  return readLogWindow(ctx.db, input);
+}
+
+export async function searchTaskLog(ctx: Read, input: z.output<typeof searchTaskLogRequest>) {
+  await requireTask(ctx, input.taskId);
+  return searchLog(ctx.db, input);
+}
+
+/** The whole raw log of a task, streamed in pieces for a download. */
+export async function downloadTaskLog(ctx: Read, params: { taskId: string; locale: Locale }) {
+  await requireTask(ctx, params.taskId);
+  return streamLogText(ctx.db, { taskId: params.taskId, locale: params.locale });
+}
