@@ -186,6 +186,17 @@ export const ERRORS = {
       "zh-CN": "没有可重试的内容：没有失败的步骤，或所选节点上没有步骤 {step}。",
     },
   },
+  "task.wrong-state": {
+    kind: "precondition",
+    message: {
+      en: "Cannot {action} a task that is {status}.",
+      "zh-CN": "无法对状态为 {status} 的任务执行 {action} 操作。",
+    },
+    hint: {
+      en: "Pause works on a running task, resume on a paused one.",
+      "zh-CN": "暂停仅适用于运行中的任务，恢复仅适用于已暂停的任务。",
+    },
+  },
   "input.invalid": {
     kind: "invalid",
     message: {

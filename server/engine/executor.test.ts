@@ -12,6 +12,8 @@ import {
   cancelTask,
   claimAttempt,
   launchTask,
+  pauseTask,
+  resumeTask,
   retryTask,
   sweep,
   type Dispatch,
@@ -59,7 +61,11 @@ describe.each(testDatabases())("engine executor on $name", (target) => {
     return cluster.id;
   }
 
-  async function launch(steps: Spec[], nodeIds: string[], extra: { idempotencyKey?: string } = {}) {
+  async function launch(
+    steps: Spec[],
+    nodeIds: string[],
+    extra: { idempotencyKey?: string; deadlineAt?: Date } = {},
+  ) {
     const clusterId = await newCluster();
     const { task } = await launchTask(db(), {
       clusterId,
@@ -312,5 +318,62 @@ describe.each(testDatabases())("engine executor on $name", (target) => {
     ).rejects.toMatchObject({
       code: "task.not-retryable",
     });
+  });
+
+  it("pause stops new attempts without touching running ones; resume carries on", async () => {
+    const task = await launch([{ id: "a" }], ["n1", "n2"]);
+    const first = (await claim("n1"))!;
+    await pauseTask(db(), { taskId: task.id, actor: "op", now: at(1) });
+    expect((await getTask(db(), { id: task.id }))?.status).toBe("paused");
+    expect(await claim("n2", 2)).toBeNull();
+    await report(first, { type: "started", epoch: 1 }, 2);
+    await report(first, { type: "exited", epoch: 1, exitCode: 0 }, 3);
+    expect((await getTask(db(), { id: task.id }))?.status).toBe("paused");
+    await resumeTask(db(), { taskId: task.id, actor: "op", now: at(4) });
+    await run("n2", 0, 5);
+    expect((await getTask(db(), { id: task.id }))?.status).toBe("succeeded");
+  });
+
+  it("a task past its deadline is cancelled by the sweep, killing what runs", async () => {
+    const task = await launch([{ id: "a" }], ["n1", "n2"], { deadlineAt: at(100) });
+    const d = (await claim("n1"))!;
+    await report(d, { type: "started", epoch: 1 }, 1);
+    await report(d, { type: "heartbeat", epoch: 1 }, 95);
+    await sweep(db(), { now: at(101) }, opts);
+    expect((await getTask(db(), { id: task.id }))?.status).toBe("cancelling");
+    const [attempt] = await listStepAttempts(db(), { stepId: d.step.id });
+    expect(attempt).toMatchObject({ status: "killing", killFor: "cancel" });
+    await report(d, { type: "kill-confirmed", epoch: 1 }, 102);
+    expect((await getTask(db(), { id: task.id }))?.status).toBe("cancelled");
+  });
+
+  it("a step that waits in the queue longer than allowed fails with queue-timeout", async () => {
+    const queued = { heartbeatSeconds: 30, queueSeconds: 10 };
+    const clusterId = await newCluster();
+    const { task } = await launchTask(db(), {
+      clusterId,
+      kind: "deploy",
+      plan: plan(
+        [{ id: "a", retry: { maxAttempts: 2, initialIntervalSeconds: 1 } }],
+        nodes(nid("n1")),
+      ),
+      mode: "apply",
+      intent: {},
+      actor: "t",
+      now: at(0),
+    });
+    // The first attempt fails; the retry becomes ready at 1 s and must be picked up within 10 s.
+    const d = (await claimAttempt(db(), { nodeId: nid("n1"), now: at(0) }, queued))!;
+    await applyAttemptEvent(
+      db(),
+      { attemptId: d.attempt.id, event: { type: "exited", epoch: 1, exitCode: 1 }, now: at(0) },
+      queued,
+    );
+    await sweep(db(), { now: at(2) }, queued);
+    await sweep(db(), { now: at(13) }, queued);
+    const [step] = await listTaskSteps(db(), { taskId: task.id });
+    expect(step?.status).toBe("failed");
+    expect(step?.reason?.code).toMatch(/queue/);
+    expect((await getTask(db(), { id: task.id }))?.status).toBe("failed");
   });
 });

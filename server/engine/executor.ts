@@ -641,21 +641,26 @@ async function applyTaskEvent(tx: Db, task: TaskRow, event: TaskEvent, now: numb
 // ---------- operator actions ----------
 
 /**
- * Graceful cancel: waiting steps end at once; running attempts get a kill and end only when the
- * agent confirms the process tree is gone. Nothing already done is undone.
+ * Graceful cancel (by an operator, or by the task's deadline): waiting steps end at once; running
+ * attempts get a kill and end only when the agent confirms the process tree is gone. Nothing
+ * already done is undone.
  */
 export async function cancelTask(
   db: Db,
-  params: { taskId: string; actor: string | null; now: Date },
+  params: { taskId: string; actor: string | null; now: Date; because?: "cancel" | "deadline" },
   opts: EngineOptions = DEFAULT_ENGINE_OPTIONS,
 ) {
   const now = params.now.getTime();
+  const because = params.because ?? "cancel";
   const openAttempts = await db.transaction(async (tx) => {
     const [task] = await tx.select().from(tasks).where(eq(tasks.id, params.taskId)).for("update");
     if (!task) throw new CairnError("task.not-found", { ref: params.taskId });
-    const t = await applyTaskEvent(tx, task, { type: "cancel" }, now);
-    if (t.ignored) throw new CairnError("task.not-cancellable", { status: task.status });
-    await insertTaskEvent(tx, { taskId: task.id, type: "cancel", actor: params.actor });
+    const t = await applyTaskEvent(tx, task, { type: because }, now);
+    if (t.ignored) {
+      if (because === "deadline") return [];
+      throw new CairnError("task.not-cancellable", { status: task.status });
+    }
+    await insertTaskEvent(tx, { taskId: task.id, type: because, actor: params.actor });
     const waiting = await tx
       .select()
       .from(steps)
@@ -681,6 +686,39 @@ export async function cancelTask(
       { attemptId: a.id, event: { type: "cancel" }, now: params.now },
       opts,
     );
+}
+
+/**
+ * Graceful stop: no new attempts start, running ones finish, nothing is destroyed; `resume`
+ * carries on where it stopped.
+ */
+export async function pauseTask(
+  db: Db,
+  params: { taskId: string; actor: string | null; now: Date },
+) {
+  await setTaskRunState(db, params, "pause");
+}
+
+export async function resumeTask(
+  db: Db,
+  params: { taskId: string; actor: string | null; now: Date },
+) {
+  await setTaskRunState(db, params, "resume");
+}
+
+async function setTaskRunState(
+  db: Db,
+  params: { taskId: string; actor: string | null; now: Date },
+  type: "pause" | "resume",
+) {
+  await db.transaction(async (tx) => {
+    const [task] = await tx.select().from(tasks).where(eq(tasks.id, params.taskId)).for("update");
+    if (!task) throw new CairnError("task.not-found", { ref: params.taskId });
+    const t = await applyTaskEvent(tx, task, { type }, params.now.getTime());
+    if (t.ignored) throw new CairnError("task.wrong-state", { status: task.status, action: type });
+    await insertTaskEvent(tx, { taskId: task.id, type, actor: params.actor });
+    if (type === "resume") await progress(tx, task.id, params.now.getTime());
+  });
 }
 
 export interface RetryInput {
@@ -825,18 +863,47 @@ export async function sweep(
       ).accepted
     )
       applied++;
+  const lateTasks = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(inArray(tasks.status, ["running", "paused"]), lte(tasks.deadlineAt, now)))
+    .limit(100);
+  for (const t of lateTasks) {
+    await cancelTask(db, { taskId: t.id, actor: null, now, because: "deadline" }, opts);
+    applied++;
+  }
+  // Ready steps of a running task whose queue wait ran out (queueSeconds > 0), and retries due.
   const due = await db
-    .select()
+    .select({ step: steps })
     .from(steps)
-    .where(and(eq(steps.status, "retry_wait"), lte(steps.readyAt, now)))
-    .limit(500);
+    .innerJoin(tasks, eq(tasks.id, steps.taskId))
+    .where(
+      and(
+        inArray(steps.status, ["retry_wait", "ready"]),
+        lte(steps.readyAt, now),
+        eq(tasks.status, "running"),
+      ),
+    )
+    .limit(500)
+    .then((rows) => rows.map((r) => r.step));
   for (const s of due) {
     await db.transaction(async (tx) => {
       const [row] = await tx.select().from(steps).where(eq(steps.id, s.id)).for("update");
       if (!row) return;
-      const t = stepTransition(stepState(row, opts), { type: "retry-due" }, now.getTime());
+      const event = row.status === "ready" ? "queue-timeout" : "retry-due";
+      const t = stepTransition(stepState(row, opts), { type: event }, now.getTime());
       if (t.ignored) return;
       await tx.update(steps).set(stepPatch(t.state)).where(eq(steps.id, row.id));
+      if (FINAL_STEP.has(t.state.status)) {
+        await resolveDependents(
+          tx,
+          row.taskId,
+          [{ key: row.key, status: t.state.status }],
+          now.getTime(),
+          opts,
+        );
+        await progress(tx, row.taskId, now.getTime());
+      }
       applied++;
     });
   }

@@ -14,7 +14,7 @@ import type {
   searchTaskLogRequest,
   taskLogWindowRequest,
 } from "../../domain/task";
-import { cancelTask, retryTask } from "../engine/executor";
+import { cancelTask, pauseTask, resumeTask, retryTask } from "../engine/executor";
 import type { ServiceContext } from "./context";
 
 type Read = Pick<ServiceContext, "db">;
@@ -105,6 +105,18 @@ export async function listAttempts(ctx: Read, stepId: string) {
 export async function cancel(ctx: ServiceContext, id: string) {
   await requireTask(ctx, id);
   await cancelTask(ctx.db, { taskId: id, actor: ctx.user.email, now: new Date() });
+  return getTask(ctx, id);
+}
+
+export async function pause(ctx: ServiceContext, id: string) {
+  await requireTask(ctx, id);
+  await pauseTask(ctx.db, { taskId: id, actor: ctx.user.email, now: new Date() });
+  return getTask(ctx, id);
+}
+
+export async function resume(ctx: ServiceContext, id: string) {
+  await requireTask(ctx, id);
+  await resumeTask(ctx.db, { taskId: id, actor: ctx.user.email, now: new Date() });
   return getTask(ctx, id);
 }
 

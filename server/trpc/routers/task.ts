@@ -31,6 +31,12 @@ export const taskRouter = createTRPCRouter({
   cancel: operatorProcedure
     .input(z.object({ id: z.uuid() }))
     .mutation(({ ctx, input }) => tasks.cancel(ctx, input.id)),
+  pause: operatorProcedure
+    .input(z.object({ id: z.uuid() }))
+    .mutation(({ ctx, input }) => tasks.pause(ctx, input.id)),
+  resume: operatorProcedure
+    .input(z.object({ id: z.uuid() }))
+    .mutation(({ ctx, input }) => tasks.resume(ctx, input.id)),
   retry: operatorProcedure
     .input(retryTaskRequest)
     .mutation(({ ctx, input }) => tasks.retry(ctx, input)),
