@@ -4,7 +4,7 @@
  */
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { InitialGroup, InitialStep } from "../../domain/engine/launch";
-import type { Reason, StepStatus, TaskMode, TaskStatus } from "../../domain/engine/types";
+import type { TaskMode, TaskStatus } from "../../domain/engine/types";
 import type { Db } from "../client";
 import { attempts, stepGroups, steps, taskEvents, tasks } from "../schema";
 
@@ -114,30 +114,7 @@ export async function listStepAttempts(db: Db, params: { stepId: string }): Prom
     .orderBy(asc(attempts.number));
 }
 
-export async function stepCounts(db: Db, params: { taskId: string }) {
-  const rows = await db
-    .select({ status: steps.status, n: sql<number>`count(*)::int` })
-    .from(steps)
-    .where(and(eq(steps.taskId, params.taskId), eq(steps.kind, "step")))
-    .groupBy(steps.status);
-  const counts: Partial<Record<StepStatus, number>> = {};
-  for (const r of rows) counts[r.status] = r.n;
-  return counts;
-}
 
-export async function setStepStatus(
-  db: Db,
-  params: { id: string; status: StepStatus; reason?: Reason | null; readyAt?: Date | null },
-) {
-  await db
-    .update(steps)
-    .set({
-      status: params.status,
-      ...(params.reason !== undefined ? { reason: params.reason } : {}),
-      ...(params.readyAt !== undefined ? { readyAt: params.readyAt } : {}),
-    })
-    .where(eq(steps.id, params.id));
-}
 
 /** Open attempts: the process may still be alive on the node. */
 export const OPEN_ATTEMPT = ["dispatched", "running", "killing"] as const;
