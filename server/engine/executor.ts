@@ -5,6 +5,7 @@ import "server-only";
  * always derived from its latest attempt, and a crash between "decide" and "write" cannot happen.
  * Nothing here waits for work: launching returns the task at once; agents pull attempts.
  */
+import { randomUUID } from "node:crypto";
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { isUniqueViolation } from "../../db/errors";
@@ -22,7 +23,7 @@ import {
   type TaskRow,
 } from "../../db/queries/engine";
 import { attempts, stepGroups, steps, tasks } from "../../db/schema";
-import { attemptTransition } from "../../domain/engine/attempt";
+import { attemptTransition, newAttempt } from "../../domain/engine/attempt";
 import { initialSteps } from "../../domain/engine/launch";
 import {
   dependencyEffects,
@@ -306,30 +307,25 @@ export async function claimAttempt(
         await releaseSlots(tx, step.taskId, groupKeys);
         continue;
       }
-      const [attempt] = await tx
-        .insert(attempts)
-        .values({
-          stepId: step.id,
-          taskId: step.taskId,
-          nodeId: params.nodeId,
-          number: start.number,
-          status: "queued",
-          epoch: 0,
-          queuedAt: params.now,
-        })
-        .returning();
-      if (!attempt) throw new Error("insert returned no row");
-      // The lease epoch is the attempt number: a report naming an older one is from a stale holder.
+      // The attempt is born dispatched: its lease epoch is its number, so a report naming an
+      // older epoch comes from a stale holder.
       const dispatched = attemptTransition(
-        attemptState(attempt),
+        newAttempt(randomUUID(), start.number, now),
         { type: "dispatch", epoch: start.number },
         now,
         timeoutsOf(step, opts),
       );
       const [stored] = await tx
-        .update(attempts)
-        .set(attemptPatch(dispatched.state))
-        .where(eq(attempts.id, attempt.id))
+        .insert(attempts)
+        .values({
+          id: dispatched.state.id,
+          stepId: step.id,
+          taskId: step.taskId,
+          nodeId: params.nodeId,
+          number: start.number,
+          queuedAt: params.now,
+          ...attemptPatch(dispatched.state),
+        })
         .returning();
       const [updatedStep] = await tx
         .update(steps)
@@ -369,11 +365,6 @@ export async function applyAttemptEvent(
   params: { attemptId: string; event: AttemptEvent; now: Date },
   opts: EngineOptions = DEFAULT_ENGINE_OPTIONS,
 ): Promise<ReportResult> {
-  const [owner] = await db
-    .select({ taskId: attempts.taskId })
-    .from(attempts)
-    .where(eq(attempts.id, params.attemptId));
-  if (!owner) return { accepted: false, stale: false, reason: "unknown attempt", attempt: null };
   // Only these can end an attempt, and so change steps, dependents and the task.
   const mayEnd = !["dispatch", "started", "heartbeat"].includes(params.event.type);
   return retryOnConflict(() =>
@@ -436,15 +427,8 @@ async function attemptEnded(
   now: number,
   opts: EngineOptions,
 ) {
-  const [task] = await tx
-    .select({ maxInFlight: tasks.maxInFlight })
-    .from(tasks)
-    .where(eq(tasks.id, step.taskId));
-  await releaseSlots(
-    tx,
-    step.taskId,
-    task && task.maxInFlight > 0 ? [step.groupKey, TASK_GROUP] : [step.groupKey],
-  );
+  // The task-wide slot row exists only when the task has a limit; releasing it is a no-op otherwise.
+  await releaseSlots(tx, step.taskId, [step.groupKey, TASK_GROUP]);
   const ended = status as Extract<StepEvent, { type: "attempt-ended" }>["status"];
   await applyStepEvent(tx, step, { type: "attempt-ended", status: ended, exitCode }, now, opts);
   await progress(tx, step.taskId, now);
@@ -555,23 +539,16 @@ async function progress(tx: Db, taskId: string, now: number) {
   // Fast path for the common case, one index probe instead of counting every step: a running,
   // unhalted task with steps still to finish and no group over its tolerance stays as it is.
   if (seen.status === "running" && !seen.halted) {
-    const [open] = await tx
-      .select({ id: steps.id })
-      .from(steps)
-      .where(
-        and(
-          eq(steps.taskId, taskId),
-          inArray(steps.status, ["blocked", "ready", "running", "retry_wait"]),
-        ),
-      )
-      .limit(1);
-    const [overTolerance] = await tx
-      .select({ g: stepGroups.groupKey })
-      .from(stepGroups)
-      .where(
-        and(eq(stepGroups.taskId, taskId), sql`${stepGroups.failed} > ${stepGroups.tolerated}`),
-      )
-      .limit(1);
+    const probe = (await tx.execute(sql`
+      select
+        exists (select 1 from step where task_id = ${taskId}
+                and status in ('blocked', 'ready', 'running', 'retry_wait')) as open,
+        exists (select 1 from step_group where task_id = ${taskId}
+                and failed > tolerated) as over_tolerance`)) as unknown as {
+      rows: { open: boolean; over_tolerance: boolean }[];
+    };
+    const open = probe.rows[0]?.open;
+    const overTolerance = probe.rows[0]?.over_tolerance;
     if (open && !overTolerance) return;
   }
   // The task may change: from here on, one transaction at a time decides.
