@@ -28,7 +28,29 @@ export interface Database {
   location: string;
   /** node-postgres pool, for the few things that need one session (advisory locks, LISTEN). */
   pool?: pg.Pool;
+  /**
+   * Subscribes to NOTIFY on a channel (a dedicated session on PostgreSQL, in-process on PGlite);
+   * resolves to the function that unsubscribes.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+const CHANNEL = /^[a-z_][a-z0-9_]*$/;
+
+async function listenPg(pool: pg.Pool, channel: string, onPayload: (payload: string) => void) {
+  if (!CHANNEL.test(channel)) throw new Error(`bad channel name ${channel}`);
+  const client = await pool.connect();
+  const handler = (m: pg.Notification) => {
+    if (m.channel === channel) onPayload(m.payload ?? "");
+  };
+  client.on("notification", handler);
+  await client.query(`listen ${channel}`);
+  return async () => {
+    client.off("notification", handler);
+    await client.query(`unlisten ${channel}`).catch(() => {});
+    client.release();
+  };
 }
 
 export class DatabaseOpenError extends Error {
@@ -109,13 +131,29 @@ export async function openDatabase(config: DbConfig): Promise<Database> {
       );
     }
     const db = drizzlePg({ client: pool, schema }) as unknown as Db;
-    return { db, kind: "postgres", location, pool, close: () => pool.end() };
+    return {
+      db,
+      kind: "postgres",
+      location,
+      pool,
+      listen: (channel, onPayload) => listenPg(pool, channel, onPayload),
+      close: () => pool.end(),
+    };
   }
 
   if (config.kind === "pglite-memory") {
     const client = await PGlite.create();
     const db = drizzlePglite({ client, schema }) as unknown as Db;
-    return { db, kind: "pglite", location: "memory://", close: () => client.close() };
+    return {
+      db,
+      kind: "pglite",
+      location: "memory://",
+      listen: async (channel, onPayload) => {
+        const stop = await client.listen(channel, onPayload);
+        return () => stop();
+      },
+      close: () => client.close(),
+    };
   }
 
   const dataDir = path.resolve(config.dataDir);
@@ -129,6 +167,10 @@ export async function openDatabase(config: DbConfig): Promise<Database> {
       db,
       kind: "pglite",
       location: dataDir,
+      listen: async (channel, onPayload) => {
+        const stop = await client.listen(channel, onPayload);
+        return () => stop();
+      },
       close: async () => {
         await client.close();
         release();

@@ -149,6 +149,24 @@ function taskState(row: TaskRow): TaskState {
   };
 }
 
+// ---------- wake-ups ----------
+
+/** NOTIFY channel that tells a waiting node poll (on any replica) there is work or a kill for it. */
+export const WORK_CHANNEL = "cairn_work";
+
+/** Delivered at commit, so a woken poll always finds what woke it. Identical payloads merge. */
+async function notifyNodes(tx: Db, nodeIds: (string | null)[]) {
+  const ids = [...new Set(nodeIds.filter((n): n is string => Boolean(n)))];
+  if (ids.length === 0) return;
+  const list = sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+  await tx.execute(
+    sql`select pg_notify(${WORK_CHANNEL}, n) from unnest(array[${list}]::text[]) as n`,
+  );
+}
+
 // ---------- launch ----------
 
 export interface LaunchInput {
@@ -199,6 +217,11 @@ export async function launchTask(
         startedAt: planOnly ? null : input.now,
       });
       await insertSteps(tx, { taskId: task.id, steps: rows, now: input.now });
+      if (!planOnly)
+        await notifyNodes(
+          tx,
+          rows.filter((r) => r.status === "ready").map((r) => r.nodeId),
+        );
       const all = input.maxInFlight
         ? [...groups, { groupKey: TASK_GROUP, limit: input.maxInFlight, tolerated: 0 }]
         : groups;
@@ -393,6 +416,8 @@ export async function applyAttemptEvent(
         .where(eq(attempts.id, row.id))
         .returning();
       if (!stored) throw new Error("update returned no row");
+      // A kill is news for the node: wake its poll instead of letting it wait out the timeout.
+      if (t.commands.some((c) => c.type === "send-kill")) await notifyNodes(tx, [row.nodeId]);
       for (const c of t.commands)
         if (c.type === "attempt-final")
           await attemptEnded(tx, step, c.status, c.exitCode, now, opts);
@@ -527,6 +552,7 @@ async function resolveDependents(
       const t = stepTransition(stepState(row, opts), s.event, now);
       if (t.ignored) continue;
       await tx.update(steps).set(stepPatch(t.state)).where(eq(steps.id, row.id));
+      if (t.state.status === "ready") await notifyNodes(tx, [row.nodeId]);
       if (FINAL_STEP.has(t.state.status)) queue.push({ key: row.key, status: t.state.status });
     }
   }
@@ -694,7 +720,17 @@ async function setTaskRunState(
     const t = await applyTaskEvent(tx, task, { type }, params.now.getTime());
     if (t.ignored) throw new CairnError("task.wrong-state", { status: task.status, action: type });
     await insertTaskEvent(tx, { taskId: task.id, type, actor: params.actor });
-    if (type === "resume") await progress(tx, task.id, params.now.getTime());
+    if (type === "resume") {
+      const ready = await tx
+        .select({ nodeId: steps.nodeId })
+        .from(steps)
+        .where(and(eq(steps.taskId, task.id), eq(steps.status, "ready")));
+      await notifyNodes(
+        tx,
+        ready.map((r) => r.nodeId),
+      );
+      await progress(tx, task.id, params.now.getTime());
+    }
   });
 }
 
@@ -796,6 +832,10 @@ export async function retryTask(
       actor: input.actor,
       data: { reset: reset.length, ...(input.from ? { from: input.from } : {}) },
     });
+    await notifyNodes(
+      tx,
+      reset.filter((r) => status.get(r.key) === "ready").map((r) => r.nodeId),
+    );
     await progress(tx, task.id, now);
     return { reset: reset.length };
   });
@@ -871,6 +911,7 @@ export async function sweep(
       const t = stepTransition(stepState(row, opts), { type: event }, now.getTime());
       if (t.ignored) return;
       await tx.update(steps).set(stepPatch(t.state)).where(eq(steps.id, row.id));
+      if (t.state.status === "ready") await notifyNodes(tx, [row.nodeId]);
       if (FINAL_STEP.has(t.state.status)) {
         await resolveDependents(
           tx,
