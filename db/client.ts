@@ -41,6 +41,8 @@ const CHANNEL = /^[a-z_][a-z0-9_]*$/;
 async function listenPg(pool: pg.Pool, channel: string, onPayload: (payload: string) => void) {
   if (!CHANNEL.test(channel)) throw new Error(`bad channel name ${channel}`);
   const client = await pool.connect();
+  // A lost connection ends the subscription; without a listener the 'error' event would crash.
+  client.on("error", () => {});
   const handler = (m: pg.Notification) => {
     if (m.channel === channel) onPayload(m.payload ?? "");
   };

@@ -34,7 +34,22 @@ export function startRunner(
   async function tryLead() {
     if (leader || !database.pool) return;
     try {
-      lockClient ??= await database.pool.connect();
+      if (!lockClient) {
+        lockClient = await database.pool.connect();
+        // A checked-out client reports a dead socket as an 'error' event; unhandled, that would
+        // crash the process. The next query fails too, which is where we drop the client.
+        const client = lockClient;
+        client.on("error", (e) => {
+          // The session that held the lock is gone, and the lock with it: stop sweeping until
+          // we win it again (another replica may have it by now).
+          if (lockClient === client) {
+            lockClient.release(true);
+            lockClient = null;
+            leader = false;
+          }
+          opts.onError?.(e);
+        });
+      }
       const r = await lockClient.query<{ ok: boolean }>("select pg_try_advisory_lock($1) as ok", [
         SWEEP_LOCK,
       ]);
