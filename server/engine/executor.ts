@@ -288,9 +288,14 @@ export async function claimAttempt(
           kind: tasks.kind,
           maxInFlight: tasks.maxInFlight,
         },
+        groupLimit: stepGroups.limit,
       })
       .from(steps)
       .innerJoin(tasks, eq(tasks.id, steps.taskId))
+      .innerJoin(
+        stepGroups,
+        and(eq(stepGroups.taskId, steps.taskId), eq(stepGroups.groupKey, steps.groupKey)),
+      )
       .where(
         and(
           eq(steps.nodeId, params.nodeId),
@@ -302,19 +307,27 @@ export async function claimAttempt(
       .orderBy(sql`${steps.queuedSince} asc nulls last`, steps.ordinal)
       .limit(8)
       .for("update", { of: steps, skipLocked: true });
-    for (const { step, task } of candidates) {
-      const groupKeys = task.maxInFlight > 0 ? [step.groupKey, TASK_GROUP] : [step.groupKey];
-      const slots = await tx
-        .update(stepGroups)
-        .set({ inFlight: sql`${stepGroups.inFlight} + 1` })
-        .where(
-          and(
-            eq(stepGroups.taskId, step.taskId),
-            inArray(stepGroups.groupKey, groupKeys),
-            sql`(${stepGroups.limit} = 0 or ${stepGroups.inFlight} < ${stepGroups.limit})`,
-          ),
-        )
-        .returning({ groupKey: stepGroups.groupKey });
+    for (const { step, task, groupLimit } of candidates) {
+      // Only limited groups count slots: an unlimited group's row would otherwise be a hot spot
+      // that every claim and every ending of that graph step queues on.
+      const groupKeys = [
+        ...(groupLimit > 0 ? [step.groupKey] : []),
+        ...(task.maxInFlight > 0 ? [TASK_GROUP] : []),
+      ];
+      const slots =
+        groupKeys.length === 0
+          ? []
+          : await tx
+              .update(stepGroups)
+              .set({ inFlight: sql`${stepGroups.inFlight} + 1` })
+              .where(
+                and(
+                  eq(stepGroups.taskId, step.taskId),
+                  inArray(stepGroups.groupKey, groupKeys),
+                  sql`(${stepGroups.limit} = 0 or ${stepGroups.inFlight} < ${stepGroups.limit})`,
+                ),
+              )
+              .returning({ groupKey: stepGroups.groupKey });
       if (slots.length < groupKeys.length) {
         if (slots.length)
           await releaseSlots(
@@ -370,7 +383,14 @@ async function releaseSlots(db: Db, taskId: string, groupKeys: string[]) {
   await db
     .update(stepGroups)
     .set({ inFlight: sql`greatest(${stepGroups.inFlight} - 1, 0)` })
-    .where(and(eq(stepGroups.taskId, taskId), inArray(stepGroups.groupKey, groupKeys)));
+    .where(
+      and(
+        eq(stepGroups.taskId, taskId),
+        inArray(stepGroups.groupKey, groupKeys),
+        // Unlimited groups never took a slot (see claimAttempt); their rows stay unlocked.
+        sql`${stepGroups.limit} > 0`,
+      ),
+    );
 }
 
 // ---------- reports from agents and timers ----------
