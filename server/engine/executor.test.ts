@@ -376,4 +376,13 @@ describe.each(testDatabases())("engine executor on $name", (target) => {
     expect(step?.reason?.code).toMatch(/queue/);
     expect((await getTask(db(), { id: task.id }))?.status).toBe("failed");
   });
+
+  it("ends the task when the last steps finish at the same moment on many nodes", async () => {
+    const ids = Array.from({ length: 8 }, (_, i) => `c${i}`);
+    const task = await launch([{ id: "a" }], ids);
+    const claimed = await Promise.all(ids.map((n) => claim(n)));
+    await Promise.all(claimed.map((d) => report(d!, { type: "started", epoch: 1 })));
+    await Promise.all(claimed.map((d) => report(d!, { type: "exited", epoch: 1, exitCode: 0 }, 1)));
+    expect((await getTask(db(), { id: task.id }))?.status).toBe("succeeded");
+  });
 });

@@ -580,11 +580,13 @@ async function resolveDependents(
 
 /** Feeds the task machine the current counts; ends, halts or keeps the task running. */
 async function progress(tx: Db, taskId: string, now: number) {
-  const [seen] = await tx.select().from(tasks).where(eq(tasks.id, taskId));
-  if (!seen) return;
+  // Lock first, then look: two endings committing at once must not each see the other's step as
+  // still open and both leave the task running. The second waits here and sees the first's work.
+  const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for("update");
+  if (!task) return;
   // Fast path for the common case, one index probe instead of counting every step: a running,
   // unhalted task with steps still to finish and no group over its tolerance stays as it is.
-  if (seen.status === "running" && !seen.halted) {
+  if (task.status === "running" && !task.halted) {
     const probe = (await tx.execute(sql`
       select
         exists (select 1 from step where task_id = ${taskId}
@@ -593,13 +595,8 @@ async function progress(tx: Db, taskId: string, now: number) {
                 and failed > tolerated) as over_tolerance`)) as unknown as {
       rows: { open: boolean; over_tolerance: boolean }[];
     };
-    const open = probe.rows[0]?.open;
-    const overTolerance = probe.rows[0]?.over_tolerance;
-    if (open && !overTolerance) return;
+    if (probe.rows[0]?.open && !probe.rows[0]?.over_tolerance) return;
   }
-  // The task may change: from here on, one transaction at a time decides.
-  const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for("update");
-  if (!task) return;
   const rows = await tx
     .select({ status: steps.status, n: sql<number>`count(*)::int` })
     .from(steps)
