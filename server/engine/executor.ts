@@ -412,6 +412,21 @@ export async function applyAttemptEvent(
   const mayEnd = !["dispatch", "started", "heartbeat"].includes(params.event.type);
   return retryOnConflict(() =>
     db.transaction(async (tx) => {
+      if (mayEnd) {
+        // Lock order: the task first. A transaction that may end steps takes the task row before
+        // anything else, so endings on one task queue up at their start instead of deadlocking
+        // later while each holds rows the other needs.
+        const [owner] = await tx
+          .select({ taskId: attempts.taskId })
+          .from(attempts)
+          .where(eq(attempts.id, params.attemptId));
+        if (owner)
+          await tx
+            .select({ id: tasks.id })
+            .from(tasks)
+            .where(eq(tasks.id, owner.taskId))
+            .for("update");
+      }
       const [row] = await tx
         .select()
         .from(attempts)
@@ -922,6 +937,8 @@ export async function sweep(
     .then((rows) => rows.map((r) => r.step));
   for (const s of due) {
     await db.transaction(async (tx) => {
+      // Same lock order as every ending: the task, then the step.
+      await tx.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, s.taskId)).for("update");
       const [row] = await tx.select().from(steps).where(eq(steps.id, s.id)).for("update");
       if (!row) return;
       const event = row.status === "ready" ? "queue-timeout" : "retry-due";
