@@ -6,12 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, ping, type Database } from "../../db/client";
 import { isConnectionError } from "../../db/errors";
-import { insertCluster } from "../../db/queries/clusters";
 import { getTask } from "../../db/queries/engine";
-import { insertRegion } from "../../db/queries/regions";
-import { expandPlan } from "../../domain/taskgraph/plan";
-import { taskGraphSchema } from "../../domain/taskgraph/schema";
 import { testDatabases } from "../../test/databases";
+import { newCluster, planFor } from "../../test/engine-fixtures";
 import { startProxy, type CuttableProxy } from "../../test/tcp-proxy";
 import { applyAttemptEvent, claimAttempt, launchTask } from "./executor";
 import { startRunner } from "./runner";
@@ -40,28 +37,10 @@ describe.skipIf(!postgres)("a database outage during a task", () => {
 
   it("fails calls with a connection error while it lasts and resumes the task after", async () => {
     const db = viaProxy.db;
-    const region = await insertRegion(db, { name: "o", displayName: "O", description: "" });
-    const cluster = await insertCluster(db, {
-      regionId: region.id,
-      name: "c",
-      displayName: "c",
-      kind: "split",
-      releaseId: "cairn-2026.1",
-    });
-    const graph = taskGraphSchema.parse({
-      name: "deploy",
-      steps: [
-        { id: "a", type: "shell", script: "a.sh", selector: { all: true } },
-        { id: "b", type: "shell", script: "b.sh", selector: { all: true }, requires: ["a"] },
-      ],
-    });
-    const plan = expandPlan(graph, {
-      nodes: [{ id: "o1", roles: ["compute"] }],
-      changedSettings: [],
-      intentKind: "deploy",
-    });
+    const clusterId = await newCluster(db, "o");
+    const plan = planFor([{ id: "a" }, { id: "b", requires: ["a"] }], ["o1"]);
     const { task } = await launchTask(db, {
-      clusterId: cluster.id,
+      clusterId,
       kind: "deploy",
       plan,
       mode: "apply",

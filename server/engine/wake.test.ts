@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
-import { insertCluster } from "../../db/queries/clusters";
-import { insertRegion } from "../../db/queries/regions";
-import { expandPlan } from "../../domain/taskgraph/plan";
-import { taskGraphSchema } from "../../domain/taskgraph/schema";
 import { testDatabases } from "../../test/databases";
+import { newCluster, planFor } from "../../test/engine-fixtures";
 import { applyAttemptEvent, claimAttempt, launchTask } from "./executor";
 import { createWorkWaiter, type WorkWaiter } from "./wake";
 
@@ -23,39 +20,25 @@ describe.each(testDatabases())("waking node polls on $name", (target) => {
 
   it("wakes a waiting node when work becomes ready for it, and only that node", async () => {
     const db = database.db;
-    const region = await insertRegion(db, { name: "w", displayName: "W", description: "" });
-    const cluster = await insertCluster(db, {
-      regionId: region.id,
-      name: "c",
-      displayName: "c",
-      kind: "split",
-      releaseId: "cairn-2026.1",
-    });
-    // b on n2 waits for a on every node (cross-node dependency through a barrier).
-    const graph = taskGraphSchema.parse({
-      name: "deploy",
-      steps: [
-        { id: "a", type: "shell", script: "a.sh", selector: { tags: ["first"] } },
+    const clusterId = await newCluster(db, "w");
+    // b on the "second" nodes waits for a on every node (cross-node dependency, a barrier).
+    const plan = planFor(
+      [
+        { id: "a", selector: { tags: ["first"] } },
         {
           id: "b",
-          type: "shell",
-          script: "b.sh",
           selector: { tags: ["second"] },
           crossDepends: [{ step: "a", role: "*", policy: "all" }],
         },
       ],
-    });
-    const plan = expandPlan(graph, {
-      nodes: [
+      [
         { id: "w1", roles: ["compute"], tags: ["first"] },
         { id: "w2", roles: ["compute"], tags: ["second"] },
         { id: "w3", roles: ["compute"], tags: ["second"] },
       ],
-      changedSettings: [],
-      intentKind: "deploy",
-    });
+    );
     await launchTask(db, {
-      clusterId: cluster.id,
+      clusterId,
       kind: "deploy",
       plan,
       mode: "apply",

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
-import { insertCluster } from "../../db/queries/clusters";
 import { appendLogBatch } from "../../db/queries/logs";
-import { insertRegion } from "../../db/queries/regions";
-import { expandPlan } from "../../domain/taskgraph/plan";
-import { taskGraphSchema } from "../../domain/taskgraph/schema";
 import { testDatabases } from "../../test/databases";
+import { newCluster, planFor } from "../../test/engine-fixtures";
 import type { SessionUser } from "../auth";
 import { applyAttemptEvent, claimAttempt, launchTask } from "../engine/executor";
 import { toCairnError, type Context } from "./init";
@@ -27,37 +24,13 @@ describe.each(testDatabases())("task procedures on $name", (target) => {
   beforeAll(async () => {
     database = await target.open();
     const db = database.db;
-    const region = await insertRegion(db, { name: "t", displayName: "T", description: "" });
-    const cluster = await insertCluster(db, {
-      regionId: region.id,
-      name: "c",
-      displayName: "c",
-      kind: "split",
-      releaseId: "cairn-2026.1",
-    });
-    const graph = taskGraphSchema.parse({
-      name: "deploy",
-      steps: [
-        { id: "prepare", type: "shell", script: "steps/p.sh", selector: { all: true } },
-        {
-          id: "install",
-          type: "shell",
-          script: "steps/i.sh",
-          selector: { all: true },
-          requires: ["prepare"],
-        },
-      ],
-    });
-    const plan = expandPlan(graph, {
-      nodes: [
-        { id: "n1", roles: ["compute"] },
-        { id: "n2", roles: ["compute"] },
-      ],
-      changedSettings: [],
-      intentKind: "deploy",
-    });
+    const clusterId = await newCluster(db, "t");
+    const plan = planFor(
+      [{ id: "prepare" }, { id: "install", requires: ["prepare"] }],
+      ["n1", "n2"],
+    );
     const { task } = await launchTask(db, {
-      clusterId: cluster.id,
+      clusterId,
       kind: "deploy",
       plan,
       mode: "apply",

@@ -39,7 +39,9 @@ function table(id: string, cases: Case[]) {
       findings.forEach((f, i) => {
         expect(f.id).toBe(id);
         expect(f).toMatchObject(expected[i]!);
-        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(/\{\w+\}/);
+        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(
+          /\{\w+\}/,
+        );
       });
     });
   });
@@ -49,7 +51,9 @@ table("ceph-mon-count", [
   { name: "3 monitors on the controllers pass", state: cluster(4) },
   {
     name: "OSDs without any monitor block",
-    state: makeState({ nodes: [...nodes("cmp", 3, ["compute"]), ...nodes("stor", 3, ["storage"])] }),
+    state: makeState({
+      nodes: [...nodes("cmp", 3, ["compute"]), ...nodes("stor", 3, ["storage"])],
+    }),
     expect: [{ severity: "block", params: { count: 0, osdHosts: 3 } }],
   },
   {
@@ -65,7 +69,9 @@ table("ceph-mon-count", [
   },
   {
     name: "7 controllers carry 7 monitors, above the max of 5",
-    state: makeState({ nodes: [...nodes("ctrl", 7, ["controller"]), ...nodes("stor", 4, ["storage"])] }),
+    state: makeState({
+      nodes: [...nodes("ctrl", 7, ["controller"]), ...nodes("stor", 4, ["storage"])],
+    }),
     expect: [{ severity: "warn", params: { count: 7, max: 5 } }],
   },
 ]);
@@ -102,7 +108,10 @@ table("ceph-osd-hosts-vs-replication", [
         makeNode({
           id: "stor-4",
           roles: ["storage"],
-          hardware: { ...makeNode({ id: "x" }).hardware, disks: [makeNode({ id: "x" }).hardware.disks[0]!] },
+          hardware: {
+            ...makeNode({ id: "x" }).hardware,
+            disks: [makeNode({ id: "x" }).hardware.disks[0]!],
+          },
         }),
       ],
     }),
@@ -110,7 +119,9 @@ table("ceph-osd-hosts-vs-replication", [
   },
   {
     name: "no storage at all warns",
-    state: makeState({ nodes: [...nodes("ctrl", 3, ["controller"]), ...nodes("cmp", 3, ["compute"])] }),
+    state: makeState({
+      nodes: [...nodes("ctrl", 3, ["controller"]), ...nodes("cmp", 3, ["compute"])],
+    }),
     expect: [{ severity: "warn", params: { hosts: 0, poolSize: 3 } }],
   },
   {
@@ -190,7 +201,9 @@ table("ceph-capacity-after-removal", [
     name: "removing every OSD host with data stored loses it",
     state: cluster(2, { cephUsedBytes: 1 * TB }),
     intent: { kind: "remove-nodes", nodeIds: ["stor-1", "stor-2"] },
-    expect: [{ severity: "block", params: { used: "1 TB" }, subjects: { nodes: ["stor-1", "stor-2"] } }],
+    expect: [
+      { severity: "block", params: { used: "1 TB" }, subjects: { nodes: ["stor-1", "stor-2"] } },
+    ],
   },
 ]);
 

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type {
-  ClusterState,
-  Intent,
-  Network,
-  Node,
-  Settings,
-} from "../../model";
+import type { ClusterState, Intent, Network, Node, Settings } from "../../model";
 import {
   defaultNetworks,
   makeHardware,
@@ -15,58 +9,15 @@ import {
   pick,
   runRule,
 } from "../testing";
-import type { Rule } from "../types";
+import { table } from "../rule-table";
 import { rules } from "./dhcp";
 
-interface Case {
-  name: string;
-  state: ClusterState;
-  intent?: Intent;
-  expect?: {
-    severity: string;
-    params: Record<string, unknown>;
-    subjects?: unknown;
-    fix?: unknown;
-  }[];
-}
-
-function table(ruleList: readonly Rule[], id: string, cases: Case[]) {
-  describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, expect: expected }) => {
-      const findings = runRule(pick(ruleList, id), state, intent);
-      if (!expected) {
-        expect(findings).toEqual([]);
-        return;
-      }
-      expect(findings).toHaveLength(expected.length);
-      findings.forEach((f, i) => {
-        expect(f.id).toBe(id);
-        expect(f).toMatchObject(expected[i]!);
-        for (const text of [
-          f.message.en,
-          f.message["zh-CN"],
-          f.hint.en,
-          f.hint["zh-CN"],
-        ]) {
-          expect(text).not.toMatch(/\{\w+\}/);
-        }
-      });
-    });
-  });
-}
-
 const base = makeState();
-const withDhcp = (
-  start: string,
-  end: string,
-  extra: Partial<ClusterState> = {},
-) =>
+const withDhcp = (start: string, end: string, extra: Partial<ClusterState> = {}) =>
   makeState({ settings: { ...base.settings, dhcp: { start, end } }, ...extra });
 
 function provisioning(patch: Partial<Network>): Network[] {
-  return defaultNetworks().map((n) =>
-    n.name === "provisioning" ? { ...n, ...patch } : n,
-  );
+  return defaultNetworks().map((n) => (n.name === "provisioning" ? { ...n, ...patch } : n));
 }
 
 const changeDhcp = (start: string, end: string): Intent => ({
@@ -159,9 +110,7 @@ table(rules, "dhcp-range-no-overlap", [
     name: "a static range inside the DHCP range blocks",
     state: makeState({
       networks: provisioning({
-        ranges: [
-          { start: "10.20.0.150", end: "10.20.0.160", purpose: "static" },
-        ],
+        ranges: [{ start: "10.20.0.150", end: "10.20.0.160", purpose: "static" }],
       }),
     }),
     expect: [
@@ -182,9 +131,7 @@ table(rules, "dhcp-range-no-overlap", [
         vips: [{ name: "pxe", address: "10.20.0.120" }],
       }),
     }),
-    expect: [
-      { severity: "block", params: { vip: "pxe", address: "10.20.0.120" } },
-    ],
+    expect: [{ severity: "block", params: { vip: "pxe", address: "10.20.0.120" } }],
   },
   {
     name: "fixed node addresses inside the DHCP range block with the count",
@@ -307,15 +254,12 @@ table(rules, "dhcp-shrink-orphans-leases", [
 
 describe("dhcp-shrink-orphans-leases", () => {
   it("guards only settings changes", () => {
-    expect(pick(rules, "dhcp-shrink-orphans-leases").operations).toEqual([
-      "change-settings",
-    ]);
+    expect(pick(rules, "dhcp-shrink-orphans-leases").operations).toEqual(["change-settings"]);
   });
 });
 
 describe("texts", () => {
-  const placeholders = (text: string) =>
-    [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
+  const placeholders = (text: string) => [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
   it.each(rules.map((rule) => [rule.id, rule] as const))(
     "%s says the same things in both languages",
     (_id, rule) => {

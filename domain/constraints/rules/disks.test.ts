@@ -1,77 +1,21 @@
 import { describe, expect, it } from "vitest";
-import type { ClusterState, Disk, Intent, Node } from "../../model";
-import {
-  GB,
-  makeDisk,
-  makeHardware,
-  makeNode,
-  makeState,
-  pick,
-  runRule,
-  TB,
-} from "../testing";
-import type { Rule } from "../types";
+import type { Disk, Node } from "../../model";
+import { GB, makeDisk, makeHardware, makeNode, makeState, TB } from "../testing";
+import { table } from "../rule-table";
 import { rules } from "./disks";
 
-interface Case {
-  name: string;
-  state: ClusterState;
-  intent?: Intent;
-  expect?: {
-    severity: string;
-    params: Record<string, unknown>;
-    subjects?: unknown;
-    fix?: unknown;
-  }[];
-}
-
-function table(ruleList: readonly Rule[], id: string, cases: Case[]) {
-  describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, expect: expected }) => {
-      const findings = runRule(pick(ruleList, id), state, intent);
-      if (!expected) {
-        expect(findings).toEqual([]);
-        return;
-      }
-      expect(findings).toHaveLength(expected.length);
-      findings.forEach((f, i) => {
-        expect(f.id).toBe(id);
-        expect(f).toMatchObject(expected[i]!);
-        for (const text of [
-          f.message.en,
-          f.message["zh-CN"],
-          f.hint.en,
-          f.hint["zh-CN"],
-        ]) {
-          expect(text).not.toMatch(/\{\w+\}/);
-        }
-      });
-    });
-  });
-}
-
-function nodeWith(
-  id: string,
-  roles: string[],
-  disks: Disk[],
-  more: Partial<Node> = {},
-): Node {
+function nodeWith(id: string, roles: string[], disks: Disk[], more: Partial<Node> = {}): Node {
   return makeNode({ id, roles, hardware: makeHardware({ disks }), ...more });
 }
 
-const withNode = (node: Node) =>
-  makeState({ nodes: [...makeState().nodes, node] });
+const withNode = (node: Node) => makeState({ nodes: [...makeState().nodes, node] });
 
 table(rules, "host-install-disk", [
   { name: "480 GB OS SSDs pass", state: makeState() },
   {
     name: "a compute node with only a 120 GB disk blocks with the sizes",
     state: withNode(
-      nodeWith(
-        "cmp-9",
-        ["compute"],
-        [makeDisk({ name: "sda", sizeBytes: 120 * GB })],
-      ),
+      nodeWith("cmp-9", ["compute"], [makeDisk({ name: "sda", sizeBytes: 120 * GB })]),
     ),
     expect: [
       {
@@ -115,24 +59,14 @@ table(rules, "host-install-disk", [
   },
   {
     name: "a node without roles is not judged",
-    state: withNode(
-      nodeWith("spare", [], [makeDisk({ name: "sda", sizeBytes: 32 * GB })]),
-    ),
+    state: withNode(nodeWith("spare", [], [makeDisk({ name: "sda", sizeBytes: 32 * GB })])),
   },
   {
     name: "add-nodes judges only the added nodes",
     state: makeState({
       nodes: [
-        nodeWith(
-          "old",
-          ["compute"],
-          [makeDisk({ name: "sda", sizeBytes: 32 * GB })],
-        ),
-        nodeWith(
-          "new",
-          ["compute"],
-          [makeDisk({ name: "sda", sizeBytes: 64 * GB })],
-        ),
+        nodeWith("old", ["compute"], [makeDisk({ name: "sda", sizeBytes: 32 * GB })]),
+        nodeWith("new", ["compute"], [makeDisk({ name: "sda", sizeBytes: 64 * GB })]),
       ],
     }),
     intent: { kind: "add-nodes", nodeIds: ["new"] },
@@ -195,21 +129,13 @@ table(rules, "storage-has-osd-disk", [
   {
     name: "a compute node without OSD disks is not judged",
     state: withNode(
-      nodeWith(
-        "cmp-9",
-        ["compute"],
-        [makeDisk({ name: "sda", sizeBytes: 480 * GB })],
-      ),
+      nodeWith("cmp-9", ["compute"], [makeDisk({ name: "sda", sizeBytes: 480 * GB })]),
     ),
   },
   {
     name: "giving the storage role to a single-disk node blocks",
     state: withNode(
-      nodeWith(
-        "cmp-9",
-        ["compute"],
-        [makeDisk({ name: "sda", sizeBytes: 480 * GB })],
-      ),
+      nodeWith("cmp-9", ["compute"], [makeDisk({ name: "sda", sizeBytes: 480 * GB })]),
     ),
     intent: {
       kind: "change-roles",
@@ -226,8 +152,7 @@ table(rules, "storage-has-osd-disk", [
 ]);
 
 describe("texts", () => {
-  const placeholders = (text: string) =>
-    [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
+  const placeholders = (text: string) => [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
   it.each(rules.map((rule) => [rule.id, rule] as const))(
     "%s says the same things in both languages",
     (_id, rule) => {

@@ -1,45 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { ClusterState, Intent } from "../../model";
-import { defaultNetworks, makeState, pick, runRule } from "../testing";
-import type { Rule } from "../types";
+import type { ClusterState } from "../../model";
+import { defaultNetworks, makeState } from "../testing";
+import { table } from "../rule-table";
 import { rules } from "./dns";
-
-interface Case {
-  name: string;
-  state: ClusterState;
-  intent?: Intent;
-  expect?: {
-    severity: string;
-    params: Record<string, unknown>;
-    subjects?: unknown;
-    fix?: unknown;
-  }[];
-}
-
-function table(ruleList: readonly Rule[], id: string, cases: Case[]) {
-  describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, expect: expected }) => {
-      const findings = runRule(pick(ruleList, id), state, intent);
-      if (!expected) {
-        expect(findings).toEqual([]);
-        return;
-      }
-      expect(findings).toHaveLength(expected.length);
-      findings.forEach((f, i) => {
-        expect(f.id).toBe(id);
-        expect(f).toMatchObject(expected[i]!);
-        for (const text of [
-          f.message.en,
-          f.message["zh-CN"],
-          f.hint.en,
-          f.hint["zh-CN"],
-        ]) {
-          expect(text).not.toMatch(/\{\w+\}/);
-        }
-      });
-    });
-  });
-}
 
 const base = makeState();
 const withDns = (
@@ -78,9 +41,7 @@ table(rules, "dns-servers-count", [
 ]);
 
 const v6Management = defaultNetworks().map((n) =>
-  n.name === "management"
-    ? { ...n, cidr: "fd00:10::/64", gateway: "fd00:10::1", vips: [] }
-    : n,
+  n.name === "management" ? { ...n, cidr: "fd00:10::/64", gateway: "fd00:10::1", vips: [] } : n,
 );
 
 table(rules, "dns-server-valid", [
@@ -141,10 +102,7 @@ table(rules, "dns-domain-valid", [
   },
   {
     name: "a 255-character domain blocks",
-    state: withDns(
-      ["10.0.0.4"],
-      Array.from({ length: 4 }, () => "a".repeat(63)).join("."),
-    ),
+    state: withDns(["10.0.0.4"], Array.from({ length: 4 }, () => "a".repeat(63)).join(".")),
     expect: [{ severity: "block", params: { length: 255, max: 253 } }],
   },
   {
@@ -161,8 +119,7 @@ table(rules, "dns-domain-valid", [
 ]);
 
 describe("texts", () => {
-  const placeholders = (text: string) =>
-    [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
+  const placeholders = (text: string) => [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
   it.each(rules.map((rule) => [rule.id, rule] as const))(
     "%s says the same things in both languages",
     (_id, rule) => {

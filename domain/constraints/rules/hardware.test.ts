@@ -22,13 +22,19 @@ function table(id: string, cases: Case[]) {
       findings.forEach((f, i) => {
         expect(f.id).toBe(id);
         expect(f).toMatchObject(expected[i]!);
-        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(/\{\w+\}/);
+        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(
+          /\{\w+\}/,
+        );
       });
     });
   });
 }
 
-const hw = (cpu: Partial<Hardware["cpu"]>, memoryGiB = 256, rest: Partial<Hardware> = {}): Hardware => {
+const hw = (
+  cpu: Partial<Hardware["cpu"]>,
+  memoryGiB = 256,
+  rest: Partial<Hardware> = {},
+): Hardware => {
   const base = makeHardware();
   return { ...base, cpu: { ...base.cpu, ...cpu }, memoryBytes: memoryGiB * GiB, ...rest };
 };
@@ -37,7 +43,10 @@ const one = (hardware: Hardware, roles: string[], hostname = "node-1") =>
   makeState({ nodes: [...makeState().nodes, makeNode({ id: "n1", hostname, roles, hardware })] });
 
 /** Supermicro E300 edge box: 8 cores, 64 GiB. */
-const edge = hw({ model: "Intel(R) Xeon(R) D-2146NT CPU @ 2.30GHz", sockets: 1, cores: 8, threads: 16 }, 64);
+const edge = hw(
+  { model: "Intel(R) Xeon(R) D-2146NT CPU @ 2.30GHz", sockets: 1, cores: 8, threads: 16 },
+  64,
+);
 
 table("host-min-hw-for-role", [
   { name: "the default nodes pass", state: makeState() },
@@ -58,7 +67,11 @@ table("host-min-hw-for-role", [
     state: one(hw({ sockets: 1, cores: 2, threads: 2, virtualization: "vmx" }, 4), ["compute"]),
     expect: [
       { severity: "block", params: { cores: 2, needCores: 8 } },
-      { severity: "block", params: { memoryGiB: 4, needMemoryGiB: 32 }, subjects: { nodes: ["n1"] } },
+      {
+        severity: "block",
+        params: { memoryGiB: 4, needMemoryGiB: 32 },
+        subjects: { nodes: ["n1"] },
+      },
     ],
   },
   {
@@ -67,7 +80,11 @@ table("host-min-hw-for-role", [
       nodes: [
         ...makeState().nodes,
         ...["vm-1", "vm-2", "vm-3"].map((id) =>
-          makeNode({ id, roles: ["compute"], hardware: hw({ sockets: 1, cores: 4, threads: 8 }, 64) }),
+          makeNode({
+            id,
+            roles: ["compute"],
+            hardware: hw({ sockets: 1, cores: 4, threads: 8 }, 64),
+          }),
         ),
       ],
     }),
@@ -85,7 +102,10 @@ table("host-min-hw-for-role", [
       const s = one(hw({ cores: 2, threads: 4 }, 8), ["db"]);
       return {
         ...s,
-        cluster: { ...s.cluster, customRoles: [{ name: "db", services: ["mariadb-galera", "rabbitmq"] }] },
+        cluster: {
+          ...s.cluster,
+          customRoles: [{ name: "db", services: ["mariadb-galera", "rabbitmq"] }],
+        },
       };
     })(),
     expect: [
@@ -111,13 +131,20 @@ table("compute-virt-extensions", [
     expect: [
       {
         severity: "block",
-        params: { count: 1, hosts: "node-1", model: "QEMU Virtual CPU version 2.5+", roles: "compute" },
+        params: {
+          count: 1,
+          hosts: "node-1",
+          model: "QEMU Virtual CPU version 2.5+",
+          roles: "compute",
+        },
       },
     ],
   },
   {
     name: "aarch64 without kvm blocks with the EL2 text",
-    state: one(hw({ arch: "aarch64", virtualization: "none", model: "Kunpeng-920" }), ["controller-hci"]),
+    state: one(hw({ arch: "aarch64", virtualization: "none", model: "Kunpeng-920" }), [
+      "controller-hci",
+    ]),
     expect: [{ severity: "block", params: { model: "Kunpeng-920", roles: "controller-hci" } }],
   },
 ]);
@@ -137,7 +164,9 @@ table("compute-mixed-arch", [
   { name: "all x86_64 passes", state: makeState() },
   {
     name: "one aarch64 hypervisor among x86_64 is noted",
-    state: one(hw({ arch: "aarch64", virtualization: "kvm", model: "Phytium S2500/64" }), ["compute"]),
+    state: one(hw({ arch: "aarch64", virtualization: "kvm", model: "Phytium S2500/64" }), [
+      "compute",
+    ]),
     expect: [{ severity: "info", params: { x86: 3, arm: 1 } }],
   },
 ]);
@@ -156,7 +185,10 @@ table("storage-nic-speed", [
       ["storage"],
     ),
   },
-  { name: "a slow compute is not a storage host", state: one(hw({}, 256, { nics: slowNics }), ["compute"]) },
+  {
+    name: "a slow compute is not a storage host",
+    state: one(hw({}, 256, { nics: slowNics }), ["compute"]),
+  },
   {
     name: "a storage host with only 1 GbE warns",
     state: one(hw({}, 256, { nics: slowNics }), ["storage"], "stor-9"),

@@ -22,7 +22,9 @@ function table(id: string, cases: Case[]) {
       findings.forEach((f, i) => {
         expect(f.id).toBe(id);
         expect(f).toMatchObject(expected[i]!);
-        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(/\{\w+\}/);
+        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(
+          /\{\w+\}/,
+        );
       });
     });
   });
@@ -31,7 +33,9 @@ function table(id: string, cases: Case[]) {
 const base = makeState();
 const ctrl = base.nodes.filter((n) => n.roles.includes("controller"));
 const hciNodes = (count: number, hardware = makeHardware()) =>
-  Array.from({ length: count }, (_, i) => makeNode({ id: `hci-${i + 1}`, roles: ["hci"], hardware }));
+  Array.from({ length: count }, (_, i) =>
+    makeNode({ id: `hci-${i + 1}`, roles: ["hci"], hardware }),
+  );
 
 function hciCluster(
   overcommit: Partial<ClusterState["settings"]["overcommit"]> = {},
@@ -69,7 +73,10 @@ table("hci-memory-budget", [
           suggestedMiB: 39936,
         },
         subjects: { nodes: ["hci-1", "hci-2", "hci-3"] },
-        fix: { action: "set-setting", params: { path: "overcommit.reservedHostMemoryMiB", value: 39936 } },
+        fix: {
+          action: "set-setting",
+          params: { path: "overcommit.reservedHostMemoryMiB", value: 39936 },
+        },
       },
     ],
   },
@@ -88,7 +95,10 @@ table("hci-memory-budget", [
       }),
     ),
     expect: [
-      { severity: "block", params: { hostname: "hci-1", memoryGiB: 32, hostGiB: 4, osds: 8, budgetGiB: 36 } },
+      {
+        severity: "block",
+        params: { hostname: "hci-1", memoryGiB: 32, hostGiB: 4, osds: 8, budgetGiB: 36 },
+      },
       { severity: "block", params: { hostname: "hci-2" } },
       { severity: "block", params: { hostname: "hci-3" } },
     ],
@@ -117,7 +127,10 @@ table("hci-no-ram-overcommit", [
   {
     name: "raising the ratio later is refused on the result",
     state: hciCluster(),
-    intent: { kind: "change-settings", settings: { overcommit: { ...base.settings.overcommit, ram: 2 } } },
+    intent: {
+      kind: "change-settings",
+      settings: { overcommit: { ...base.settings.overcommit, ram: 2 } },
+    },
     expect: [{ severity: "block", params: { ratio: 2 } }],
   },
 ]);

@@ -22,7 +22,9 @@ function table(id: string, cases: Case[]) {
       findings.forEach((f, i) => {
         expect(f.id).toBe(id);
         expect(f).toMatchObject(expected[i]!);
-        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(/\{\w+\}/);
+        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(
+          /\{\w+\}/,
+        );
       });
     });
   });
@@ -121,7 +123,9 @@ table("host-agent-connected", [
 
 const withOffsets = (offsets: Record<string, number>) =>
   makeState({
-    nodes: makeState().nodes.map((n) => (n.id in offsets ? { ...n, clockOffsetSeconds: offsets[n.id] } : n)),
+    nodes: makeState().nodes.map((n) =>
+      n.id in offsets ? { ...n, clockOffsetSeconds: offsets[n.id] } : n,
+    ),
   });
 
 table("host-clock-skew", [

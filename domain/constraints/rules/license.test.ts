@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterState, Intent, LicenseClaims } from "../../model";
-import { TEST_NOW, defaultLicense, makeHardware, makeNode, makeState, pick, runRule } from "../testing";
+import {
+  TEST_NOW,
+  defaultLicense,
+  makeHardware,
+  makeNode,
+  makeState,
+  pick,
+  runRule,
+} from "../testing";
 import { rules } from "./license";
 
 interface Case {
@@ -22,7 +30,9 @@ function table(id: string, cases: Case[]) {
       findings.forEach((f, i) => {
         expect(f.id).toBe(id);
         expect(f).toMatchObject(expected[i]!);
-        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(/\{\w+\}/);
+        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(
+          /\{\w+\}/,
+        );
       });
     });
   });
@@ -60,7 +70,10 @@ table("license-expired", [
     state: withLicense({ expiresAt: nowS - 14 * day }),
     intent: { kind: "add-nodes", nodeIds: ["cmp-3"] },
     expect: [
-      { severity: "block", params: { licenseId: "LIC-2025-0001", expiresOn: "2026-01-01", days: 14 } },
+      {
+        severity: "block",
+        params: { licenseId: "LIC-2025-0001", expiresOn: "2026-01-01", days: 14 },
+      },
     ],
   },
   {
@@ -154,14 +167,23 @@ table("license-feature", [
       { nodes: [...makeState().nodes, makeNode({ id: "h1", roles: ["hci"] })] },
     ),
     expect: [
-      { severity: "block", params: { feature: "hci", count: 1, hosts: "h1" }, subjects: { nodes: ["h1"] } },
+      {
+        severity: "block",
+        params: { feature: "hci", count: 1, hosts: "h1" },
+        subjects: { nodes: ["h1"] },
+      },
     ],
   },
   {
     name: "Arm nodes need the aarch64 feature",
     state: withLicense(
       { features: ["hci"] },
-      { nodes: [...makeState().nodes, makeNode({ id: "a1", roles: ["compute"], hardware: kunpeng })] },
+      {
+        nodes: [
+          ...makeState().nodes,
+          makeNode({ id: "a1", roles: ["compute"], hardware: kunpeng }),
+        ],
+      },
     ),
     expect: [{ severity: "block", params: { feature: "aarch64", count: 1 } }],
   },

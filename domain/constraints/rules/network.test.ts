@@ -1,62 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type {
-  ClusterState,
-  Intent,
-  Network,
-  NetworkName,
-  Node,
-} from "../../model";
-import {
-  defaultNetworks,
-  makeNode,
-  makeState,
-  pick,
-  runRule,
-} from "../testing";
-import type { Rule } from "../types";
+import type { ClusterState, Network, NetworkName, Node } from "../../model";
+import { defaultNetworks, makeNode, makeState, runRule } from "../testing";
+import { table } from "../rule-table";
 import { rules } from "./network";
 
-interface Case {
-  name: string;
-  state: ClusterState;
-  intent?: Intent;
-  /** Absent: the rule must not fire. */
-  expect?: {
-    severity: string;
-    params: Record<string, unknown>;
-    subjects?: unknown;
-    fix?: unknown;
-  }[];
-}
-
-function table(ruleList: readonly Rule[], id: string, cases: Case[]) {
-  describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, expect: expected }) => {
-      const findings = runRule(pick(ruleList, id), state, intent);
-      if (!expected) {
-        expect(findings).toEqual([]);
-        return;
-      }
-      expect(findings).toHaveLength(expected.length);
-      findings.forEach((f, i) => {
-        expect(f.id).toBe(id);
-        expect(f).toMatchObject(expected[i]!);
-        for (const text of [
-          f.message.en,
-          f.message["zh-CN"],
-          f.hint.en,
-          f.hint["zh-CN"],
-        ]) {
-          expect(text).not.toMatch(/\{\w+\}/);
-        }
-      });
-    });
-  });
-}
-
-function networks(
-  patches: Partial<Record<NetworkName, Partial<Network> | null>>,
-): Network[] {
+function networks(patches: Partial<Record<NetworkName, Partial<Network> | null>>): Network[] {
   return defaultNetworks()
     .filter((n) => patches[n.name] !== null)
     .map((n) => ({ ...n, ...(patches[n.name] ?? {}) }));
@@ -353,9 +301,7 @@ table(rules, "node-address-valid", [
     state: makeState({
       nodes: [makeNode({ id: "n-1", addresses: { management: "10.0.0.10" } })],
     }),
-    expect: [
-      { severity: "block", params: { node: "n-1", other: "VIP internal" } },
-    ],
+    expect: [{ severity: "block", params: { node: "n-1", other: "VIP internal" } }],
   },
   {
     name: "add-nodes judges only the added nodes",
@@ -424,10 +370,7 @@ table(rules, "network-pool-exhausted", [
   },
   {
     name: "a full storage network blocks",
-    state: withNetworks(
-      { storage: { cidr: "10.1.0.0/29" } },
-      { nodes: nodesWith(8, ["compute"]) },
-    ),
+    state: withNetworks({ storage: { cidr: "10.1.0.0/29" } }, { nodes: nodesWith(8, ["compute"]) }),
     expect: [
       {
         severity: "block",
@@ -540,8 +483,7 @@ describe("network rules at scale", () => {
 });
 
 describe("texts", () => {
-  const placeholders = (text: string) =>
-    [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
+  const placeholders = (text: string) => [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
   it.each(rules.map((rule) => [rule.id, rule] as const))(
     "%s says the same things in both languages",
     (_id, rule) => {

@@ -1,51 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterState, Intent, Settings } from "../../model";
 import { makeState, pick, runRule } from "../testing";
-import type { Rule } from "../types";
+import { table } from "../rule-table";
 import { rules } from "./ntp";
 
-interface Case {
-  name: string;
-  state: ClusterState;
-  intent?: Intent;
-  expect?: {
-    severity: string;
-    params: Record<string, unknown>;
-    subjects?: unknown;
-    fix?: unknown;
-  }[];
-}
-
-function table(ruleList: readonly Rule[], id: string, cases: Case[]) {
-  describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, expect: expected }) => {
-      const findings = runRule(pick(ruleList, id), state, intent);
-      if (!expected) {
-        expect(findings).toEqual([]);
-        return;
-      }
-      expect(findings).toHaveLength(expected.length);
-      findings.forEach((f, i) => {
-        expect(f.id).toBe(id);
-        expect(f).toMatchObject(expected[i]!);
-        for (const text of [
-          f.message.en,
-          f.message["zh-CN"],
-          f.hint.en,
-          f.hint["zh-CN"],
-        ]) {
-          expect(text).not.toMatch(/\{\w+\}/);
-        }
-      });
-    });
-  });
-}
-
 const base = makeState();
-function withSettings(
-  ntp: string[],
-  dns: string[] = base.settings.dns.servers,
-): ClusterState {
+function withSettings(ntp: string[], dns: string[] = base.settings.dns.servers): ClusterState {
   return makeState({
     settings: {
       ...base.settings,
@@ -98,10 +58,7 @@ table(rules, "ntp-servers-count", [
 
 describe("ntp-servers-count without DNS", () => {
   it("offers no pool servers", () => {
-    const [finding] = runRule(
-      pick(rules, "ntp-servers-count"),
-      withSettings([], []),
-    );
+    const [finding] = runRule(pick(rules, "ntp-servers-count"), withSettings([], []));
     expect(finding?.severity).toBe("block");
     expect(finding?.fix).toBeUndefined();
   });
@@ -139,9 +96,7 @@ table(rules, "ntp-hostname-needs-dns", [
   {
     name: "hostnames without DNS block",
     state: withSettings(["0.pool.ntp.org", "10.0.0.2"], []),
-    expect: [
-      { severity: "block", params: { servers: "0.pool.ntp.org", count: 1 } },
-    ],
+    expect: [{ severity: "block", params: { servers: "0.pool.ntp.org", count: 1 } }],
   },
   {
     name: "removing the last DNS server while an NTP hostname exists blocks",
@@ -170,8 +125,7 @@ describe("ntp-hostname-needs-dns texts", () => {
 });
 
 describe("texts", () => {
-  const placeholders = (text: string) =>
-    [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
+  const placeholders = (text: string) => [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
   it.each(rules.map((rule) => [rule.id, rule] as const))(
     "%s says the same things in both languages",
     (_id, rule) => {

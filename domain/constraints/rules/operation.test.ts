@@ -26,13 +26,19 @@ function table(id: string, cases: Case[]) {
       findings.forEach((f, i) => {
         expect(f.id).toBe(id);
         expect(f).toMatchObject(expected[i]!);
-        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(/\{\w+\}/);
+        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(
+          /\{\w+\}/,
+        );
       });
     });
   });
 }
 
-const setStatus = (state: ClusterState, status: Node["status"], ...ids: string[]): ClusterState => ({
+const setStatus = (
+  state: ClusterState,
+  status: Node["status"],
+  ...ids: string[]
+): ClusterState => ({
   ...state,
   nodes: state.nodes.map((n) => (ids.includes(n.id) ? { ...n, status } : n)),
 });
@@ -68,12 +74,21 @@ table("controller-last-removal", [
     name: "removing all three blocks",
     state: makeState(),
     intent: { kind: "remove-nodes", nodeIds: ["ctrl-1", "ctrl-2", "ctrl-3"] },
-    expect: [{ severity: "block", override: "none", params: { count: 3, hosts: "ctrl-1, ctrl-2, ctrl-3" } }],
+    expect: [
+      {
+        severity: "block",
+        override: "none",
+        params: { count: 3, hosts: "ctrl-1, ctrl-2, ctrl-3" },
+      },
+    ],
   },
   {
     name: "taking the controller role off the only controller blocks",
     state: makeState({
-      nodes: [makeNode({ id: "c1", roles: ["controller"] }), makeNode({ id: "k1", roles: ["compute"] })],
+      nodes: [
+        makeNode({ id: "c1", roles: ["controller"] }),
+        makeNode({ id: "k1", roles: ["compute"] }),
+      ],
     }),
     intent: { kind: "change-roles", assignments: [{ nodeId: "c1", roles: ["compute"] }] },
     expect: [{ severity: "block", params: { count: 1, hosts: "c1" }, subjects: { nodes: ["c1"] } }],
@@ -108,7 +123,11 @@ table("controller-quorum-after-op", [
     }),
     intent: { kind: "remove-nodes", nodeIds: ["ctrl-3"] },
     expect: [
-      { severity: "block", params: { online: 1, members: 3, quorum: 2 }, subjects: { nodes: ["ctrl-3"] } },
+      {
+        severity: "block",
+        params: { online: 1, members: 3, quorum: 2 },
+        subjects: { nodes: ["ctrl-3"] },
+      },
     ],
   },
   {
@@ -146,7 +165,11 @@ table("remove-requires-maintenance", [
 ]);
 
 table("upgrade-hosts-online", [
-  { name: "all ready passes", state: makeState(), intent: { kind: "upgrade", toReleaseId: "cairn-2026.2" } },
+  {
+    name: "all ready passes",
+    state: makeState(),
+    intent: { kind: "upgrade", toReleaseId: "cairn-2026.2" },
+  },
   {
     name: "an offline node blocks and one in maintenance warns",
     state: setStatus(setStatus(makeState(), "offline", "cmp-1"), "maintenance", "stor-2"),
@@ -227,7 +250,11 @@ table("maintenance-quorum", [
 ]);
 
 table("intent-nodes-exist", [
-  { name: "known nodes pass", state: makeState(), intent: { kind: "enter-maintenance", nodeIds: ["cmp-1"] } },
+  {
+    name: "known nodes pass",
+    state: makeState(),
+    intent: { kind: "enter-maintenance", nodeIds: ["cmp-1"] },
+  },
   {
     name: "an unknown node blocks",
     state: makeState(),

@@ -1,46 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { ClusterState, Intent, Settings } from "../../model";
+import type { Intent, Settings } from "../../model";
 import { OVERCOMMIT_LIMITS } from "../../settings/defaults";
 import { makeState, pick, runRule } from "../testing";
-import type { Rule } from "../types";
+import { table } from "../rule-table";
 import { rules } from "./overcommit";
-
-interface Case {
-  name: string;
-  state: ClusterState;
-  intent?: Intent;
-  expect?: {
-    severity: string;
-    params: Record<string, unknown>;
-    subjects?: unknown;
-    fix?: unknown;
-  }[];
-}
-
-function table(ruleList: readonly Rule[], id: string, cases: Case[]) {
-  describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, expect: expected }) => {
-      const findings = runRule(pick(ruleList, id), state, intent);
-      if (!expected) {
-        expect(findings).toEqual([]);
-        return;
-      }
-      expect(findings).toHaveLength(expected.length);
-      findings.forEach((f, i) => {
-        expect(f.id).toBe(id);
-        expect(f).toMatchObject(expected[i]!);
-        for (const text of [
-          f.message.en,
-          f.message["zh-CN"],
-          f.hint.en,
-          f.hint["zh-CN"],
-        ]) {
-          expect(text).not.toMatch(/\{\w+\}/);
-        }
-      });
-    });
-  });
-}
 
 const base = makeState();
 const withOvercommit = (patch: Partial<Settings["overcommit"]>) =>
@@ -96,9 +59,7 @@ table(rules, "overcommit-ram-range", [
   {
     name: "2.5 blocks",
     state: withOvercommit({ ram: 2.5 }),
-    expect: [
-      { severity: "block", params: { value: 2.5, min: 1, max: 2, default: 1 } },
-    ],
+    expect: [{ severity: "block", params: { value: 2.5, min: 1, max: 2, default: 1 } }],
   },
 ]);
 
@@ -154,8 +115,7 @@ describe("overcommit limits", () => {
 });
 
 describe("texts", () => {
-  const placeholders = (text: string) =>
-    [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
+  const placeholders = (text: string) => [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
   it.each(rules.map((rule) => [rule.id, rule] as const))(
     "%s says the same things in both languages",
     (_id, rule) => {

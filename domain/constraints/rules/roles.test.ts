@@ -65,7 +65,10 @@ table("controllers-min", [
       const s = withControllers(0);
       return makeState({
         nodes: [...s.nodes, makeNode({ id: "api-1", roles: ["api-only"] })],
-        cluster: { ...s.cluster, customRoles: [{ name: "api-only", services: ["openstack-control"] }] },
+        cluster: {
+          ...s.cluster,
+          customRoles: [{ name: "api-only", services: ["openstack-control"] }],
+        },
       });
     })(),
   },
@@ -87,7 +90,11 @@ table("controllers-ha", [
     state: withControllers(3),
     intent: { kind: "remove-nodes", nodeIds: ["ctrl-3"] },
     expect: [
-      { severity: "warn", params: { count: 2, recommended: 3 }, subjects: { nodes: ["ctrl-1", "ctrl-2"] } },
+      {
+        severity: "warn",
+        params: { count: 2, recommended: 3 },
+        subjects: { nodes: ["ctrl-1", "ctrl-2"] },
+      },
     ],
   },
 ]);
@@ -135,11 +142,15 @@ table("role-limits", [
   { name: "the default cluster passes", state: makeState() },
   {
     name: "two network nodes pass",
-    state: withControllers(3, { nodes: [...withControllers(3).nodes, ...nodes("net", 2, ["network"])] }),
+    state: withControllers(3, {
+      nodes: [...withControllers(3).nodes, ...nodes("net", 2, ["network"])],
+    }),
   },
   {
     name: "one network node is below the recommended two",
-    state: withControllers(3, { nodes: [...withControllers(3).nodes, ...nodes("net", 1, ["network"])] }),
+    state: withControllers(3, {
+      nodes: [...withControllers(3).nodes, ...nodes("net", 1, ["network"])],
+    }),
     expect: [{ severity: "info", params: { name: "network", count: 1, recommended: 2 } }],
   },
   {
@@ -151,7 +162,9 @@ table("role-limits", [
   },
   {
     name: "hci nodes in a split cluster block, with the catalog's reason",
-    state: withControllers(3, { nodes: [...withControllers(3).nodes, ...nodes("hci", 2, ["hci"])] }),
+    state: withControllers(3, {
+      nodes: [...withControllers(3).nodes, ...nodes("hci", 2, ["hci"])],
+    }),
     expect: [
       {
         severity: "block",
@@ -166,7 +179,10 @@ table("role-limits", [
       const base = withControllers(3);
       return makeState({
         nodes: [...base.nodes, ...nodes("db", 1, ["db-only"])],
-        cluster: { ...base.cluster, customRoles: [{ name: "db-only", services: ["mariadb-galera"] }] },
+        cluster: {
+          ...base.cluster,
+          customRoles: [{ name: "db-only", services: ["mariadb-galera"] }],
+        },
       });
     })(),
     expect: [{ severity: "warn", params: { name: "mariadb-galera", count: 4 } }],
@@ -229,12 +245,21 @@ table("role-exclusive", [
     name: "a custom role bringing a conflicting service blocks",
     state: makeState({
       nodes: [makeNode({ id: "n1", hostname: "node-1", roles: ["storage", "lvm"] })],
-      cluster: { ...makeState().cluster, customRoles: [{ name: "lvm", services: ["cinder-volume-lvm"] }] },
+      cluster: {
+        ...makeState().cluster,
+        customRoles: [{ name: "lvm", services: ["cinder-volume-lvm"] }],
+      },
     }),
     expect: [
       {
         severity: "block",
-        params: { hostname: "node-1", a: "ceph-osd", b: "cinder-volume-lvm", roleA: "storage", roleB: "lvm" },
+        params: {
+          hostname: "node-1",
+          a: "ceph-osd",
+          b: "cinder-volume-lvm",
+          roleA: "storage",
+          roleB: "lvm",
+        },
       },
     ],
   },
@@ -248,7 +273,9 @@ table("compute-min", [
   },
   {
     name: "no compute blocks",
-    state: makeState({ nodes: [...nodes("ctrl", 3, ["controller"]), ...nodes("stor", 3, ["storage"])] }),
+    state: makeState({
+      nodes: [...nodes("ctrl", 3, ["controller"]), ...nodes("stor", 3, ["storage"])],
+    }),
     expect: [{ severity: "block", params: { count: 0, min: 1 } }],
   },
   {
@@ -281,7 +308,9 @@ table("custom-role-valid", [
   {
     name: "conflicting services block",
     state: withCustom([{ name: "mixed", services: ["ceph-osd", "cinder-volume-lvm"] }]),
-    expect: [{ severity: "block", params: { role: "mixed", a: "ceph-osd", b: "cinder-volume-lvm" } }],
+    expect: [
+      { severity: "block", params: { role: "mixed", a: "ceph-osd", b: "cinder-volume-lvm" } },
+    ],
   },
   {
     name: "an empty role blocks",
