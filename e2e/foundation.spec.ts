@@ -143,3 +143,25 @@ test("the health page shows the database and the version", async ({ page }) => {
   ]);
   await expect(page.getByTestId("check-engine")).toContainText("stuckAttempts: 0");
 });
+
+test("a database that cannot be reached at start is one clear line and a non-zero exit", async () => {
+  const { spawnSync } = await import("node:child_process");
+  // The same start command, against a port where nothing listens (the build is already there).
+  const run = spawnSync(process.execPath, ["scripts/start.mjs"], {
+    env: {
+      ...process.env,
+      PORT: "3109",
+      HOSTNAME: "127.0.0.1",
+      DATABASE_URL: "postgres://cairn:s3cret-password@127.0.0.1:1/cairn",
+    },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  expect(run.status).toBe(1);
+  const output = `${run.stdout}${run.stderr}`;
+  expect(output).toContain(
+    "cairn: cannot reach the database at postgres://cairn@127.0.0.1:1/cairn",
+  );
+  expect(output).not.toContain("s3cret-password");
+  expect(output).not.toContain("Cairn is running");
+});

@@ -12,7 +12,17 @@ const root = path.resolve(import.meta.dirname, "..");
 const port = process.env.PORT ?? "3000";
 const host = process.env.HOSTNAME ?? "0.0.0.0";
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
-const SOURCES = ["app", "components", "server", "db", "domain", "lib", "i18n", "messages", "releases"];
+const SOURCES = [
+  "app",
+  "components",
+  "server",
+  "db",
+  "domain",
+  "lib",
+  "i18n",
+  "messages",
+  "releases",
+];
 const FILES = ["next.config.ts", "package.json", "instrumentation.ts", "postcss.config.mjs"];
 
 function newestMtime(entry) {
@@ -21,7 +31,8 @@ function newestMtime(entry) {
   const st = statSync(full);
   if (!st.isDirectory()) return st.mtimeMs;
   let newest = st.mtimeMs;
-  for (const child of readdirSync(full)) newest = Math.max(newest, newestMtime(path.join(entry, child)));
+  for (const child of readdirSync(full))
+    newest = Math.max(newest, newestMtime(path.join(entry, child)));
   return newest;
 }
 
@@ -36,7 +47,11 @@ const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 
 if (process.argv.includes("--rebuild") || needsBuild()) {
   console.log("[cairn] building the console (first start or sources changed)…");
-  const build = spawnSync(process.execPath, [nextBin, "build"], { cwd: root, env, stdio: "inherit" });
+  const build = spawnSync(process.execPath, [nextBin, "build"], {
+    cwd: root,
+    env,
+    stdio: "inherit",
+  });
   if (build.status !== 0) {
     console.error("cairn: the build failed; see the messages above");
     process.exit(build.status ?? 1);
@@ -49,15 +64,33 @@ const server = spawn(process.execPath, [nextBin, "start", "-p", port, "-H", host
   stdio: ["ignore", "pipe", "inherit"],
 });
 
-let announced = false;
+// Next says "Ready" before Cairn has opened its database; announce only once Cairn answers, so a
+// server that is about to exit (database unreachable) never claims to be running.
+const shown = host === "0.0.0.0" ? "localhost" : host;
+let waiting = false;
 server.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
-  if (!announced && /Ready|started server/i.test(String(chunk))) {
-    announced = true;
-    const shown = host === "0.0.0.0" ? "localhost" : host;
-    console.log(`\n  Cairn is running at http://${shown}:${port}\n`);
+  if (!waiting && /Ready|started server/i.test(String(chunk))) {
+    waiting = true;
+    void announceWhenReady();
   }
 });
+
+async function announceWhenReady() {
+  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}/api/ready`;
+  for (let i = 0; i < 600 && server.exitCode === null; i++) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) {
+        console.log(`\n  Cairn is running at http://${shown}:${port}\n`);
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
 server.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
