@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { checkClusterDescription, clusterDescriptionJsonSchema, type ClusterDescriptionInput } from "./check";
+import {
+  checkClusterDescription,
+  clusterDescriptionJsonSchema,
+  type ClusterDescriptionInput,
+} from "./check";
 
 const NOW = Date.UTC(2026, 10, 28);
 
@@ -22,7 +26,11 @@ const node = (hostname: string, roles: string[], i: number) => ({
       { name: "nvme0n1", sizeTB: 3.2, type: "nvme" as const },
     ],
     nics: [
-      { name: "eno1", mac: `52:54:00:00:00:${(10 + i).toString(16).padStart(2, "0")}`, speedMbps: 25000 },
+      {
+        name: "eno1",
+        mac: `52:54:00:00:00:${(10 + i).toString(16).padStart(2, "0")}`,
+        speedMbps: 25000,
+      },
     ],
   },
 });
@@ -92,13 +100,18 @@ describe("checkClusterDescription", () => {
   });
 
   it("evaluates the intent the file names", () => {
-    const input = { ...description(), intent: { kind: "remove-nodes", nodeIds: ["ctrl-2", "ctrl-3"] } };
+    const input = {
+      ...description(),
+      intent: { kind: "remove-nodes", nodeIds: ["ctrl-2", "ctrl-3"] },
+    };
     const result = checkClusterDescription(input, { now: NOW });
     expect(result.ok && result.findings.map((f) => f.id)).toContain("controller-quorum-after-op");
   });
 
   it("reports shape problems with paths", () => {
-    const input = description() as { nodes: { hardware: { memoryGiB?: number; cpu: { arch: string } } }[] };
+    const input = description() as {
+      nodes: { hardware: { memoryGiB?: number; cpu: { arch: string } } }[];
+    };
     delete input.nodes[2]!.hardware.memoryGiB;
     input.nodes[4]!.hardware.cpu.arch = "sparc";
     const result = checkClusterDescription(input, { now: NOW });
@@ -117,7 +130,9 @@ describe("checkClusterDescription", () => {
     );
     expect(unknown).toEqual({
       ok: false,
-      issues: [{ path: "cluster.release", message: 'unknown release "cairn-1999.1"; known: cairn-2026.1' }],
+      issues: [
+        { path: "cluster.release", message: 'unknown release "cairn-1999.1"; known: cairn-2026.1' },
+      ],
     });
 
     const twice = description();
@@ -134,7 +149,9 @@ describe("checkClusterDescription", () => {
     const sameName = description();
     sameName.nodes[1] = { ...sameName.nodes[1]!, hostname: "ctrl-1" };
     const named = checkClusterDescription(sameName, { now: NOW });
-    expect(named.ok && named.findings.find((f) => f.id === "hostname-valid-unique")?.params).toMatchObject({
+    expect(
+      named.ok && named.findings.find((f) => f.id === "hostname-valid-unique")?.params,
+    ).toMatchObject({
       hostname: "ctrl-1",
       count: 2,
     });

@@ -118,7 +118,11 @@ const overcommitInputSchema = z.object({
   ram: z.number().default(OVERCOMMIT_LIMITS.ram.default),
   disk: z.number().default(OVERCOMMIT_LIMITS.disk.default),
   reservedHostMemoryMiB: z.number().int().default(OVERCOMMIT_LIMITS.reservedHostMemoryMiB.default),
-  reservedHostCpus: z.number().int().nonnegative().default(OVERCOMMIT_LIMITS.reservedHostCpus.default),
+  reservedHostCpus: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(OVERCOMMIT_LIMITS.reservedHostCpus.default),
 });
 
 export const clusterDescriptionSchema = z
@@ -135,7 +139,9 @@ export const clusterDescriptionSchema = z
       kind: z.enum(CLUSTER_KINDS),
       release: z.string().min(1).default(BUILTIN_RELEASE_ID),
       deployed: z.boolean().default(false),
-      customRoles: z.array(z.object({ name: z.string(), services: z.array(z.string()) })).default([]),
+      customRoles: z
+        .array(z.object({ name: z.string(), services: z.array(z.string()) }))
+        .default([]),
     }),
     nodes: z.array(nodeInputSchema),
     networks: z.array(networkSchema).default([]),
@@ -227,7 +233,10 @@ export function checkClusterDescription(input: unknown, opts: CheckOptions): Che
     };
   }
   const description = parsed.data;
-  const catalogs: Record<string, RoleCatalog> = { [BUILTIN_RELEASE_ID]: builtinCatalog, ...opts.catalogs };
+  const catalogs: Record<string, RoleCatalog> = {
+    [BUILTIN_RELEASE_ID]: builtinCatalog,
+    ...opts.catalogs,
+  };
   const catalog = catalogs[description.cluster.release];
   if (!catalog) {
     return {
@@ -259,8 +268,8 @@ export function checkClusterDescription(input: unknown, opts: CheckOptions): Che
 
 /** The JSON Schema of what `cairn check` reads (`cairn check --schema`). */
 export function clusterDescriptionJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(clusterDescriptionSchema, { io: "input", unrepresentable: "any" }) as Record<
-    string,
-    unknown
-  >;
+  return z.toJSONSchema(clusterDescriptionSchema, {
+    io: "input",
+    unrepresentable: "any",
+  }) as Record<string, unknown>;
 }

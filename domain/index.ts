@@ -36,7 +36,15 @@ export {
   type ImpactMetric,
 } from "./constraints/impact";
 export { allRules, ruleById } from "./constraints/registry";
-export type { Finding, Fix, OverrideTier, Rule, RuleCategory, Severity, Subjects } from "./constraints/types";
+export type {
+  Finding,
+  Fix,
+  OverrideTier,
+  Rule,
+  RuleCategory,
+  Severity,
+  Subjects,
+} from "./constraints/types";
 export { LOCALES, type Locale, type Localized } from "./i18n";
 export {
   intentSchema,

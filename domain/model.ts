@@ -199,7 +199,9 @@ export const intentSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("change-settings"), settings: settingsSchema.partial() }),
   z.object({
     kind: z.literal("change-roles"),
-    assignments: z.array(z.object({ nodeId: z.string().min(1), roles: z.array(z.string()) })).min(1),
+    assignments: z
+      .array(z.object({ nodeId: z.string().min(1), roles: z.array(z.string()) }))
+      .min(1),
   }),
   z.object({ kind: z.literal("upgrade"), toReleaseId: z.string().min(1) }),
 ]);

@@ -18,14 +18,18 @@ export const VALIDATION_MESSAGES = {
   },
   "rfc1123-label": {
     en: "{field} must be lowercase letters, digits and hyphens, start and end with a letter or digit, 63 characters at most (e.g. dc-east-1).",
-    "zh-CN": "{field}只能包含小写字母、数字和连字符，以字母或数字开头和结尾，最多 63 个字符（例如 dc-east-1）。",
+    "zh-CN":
+      "{field}只能包含小写字母、数字和连字符，以字母或数字开头和结尾，最多 63 个字符（例如 dc-east-1）。",
   },
   email: { en: "{field} must be an email address.", "zh-CN": "{field}必须是邮箱地址。" },
   "password-length": {
     en: "{field} must be 12 to 128 characters.",
     "zh-CN": "{field}长度须为 12 到 128 个字符。",
   },
-  "one-of": { en: "{field} must be one of: {values}.", "zh-CN": "{field}必须是以下之一：{values}。" },
+  "one-of": {
+    en: "{field} must be one of: {values}.",
+    "zh-CN": "{field}必须是以下之一：{values}。",
+  },
   number: { en: "{field} must be a number.", "zh-CN": "{field}必须是数字。" },
   invalid: { en: "{field} is not valid.", "zh-CN": "{field}无效。" },
 } as const satisfies Record<string, Localized>;

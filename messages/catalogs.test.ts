@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { placeholdersOf } from "../domain/i18n";
 import { ERRORS } from "../domain/errors";
 import { VALIDATION_MESSAGES } from "../domain/validation";
 import en from "./en.json";
@@ -14,8 +15,6 @@ function leaves(obj: unknown, prefix = ""): Map<string, string> {
   return out;
 }
 
-const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-
 describe("message catalogs", () => {
   const enLeaves = leaves(en);
   const zhLeaves = leaves(zh);
@@ -27,7 +26,7 @@ describe("message catalogs", () => {
   it("use the same placeholders in both languages, and no text is left untranslated", () => {
     for (const [key, text] of enLeaves) {
       const other = zhLeaves.get(key) ?? "";
-      expect(placeholders(other), key).toEqual(placeholders(text));
+      expect(placeholdersOf(other), key).toEqual(placeholdersOf(text));
       expect(other.trim().length, key).toBeGreaterThan(0);
       if (/[a-z]{4,}/i.test(text.replace(/\{\w+\}/g, ""))) expect(other, key).not.toBe(text);
     }
@@ -40,7 +39,7 @@ describe("message catalogs", () => {
     ];
     for (const t of texts) {
       expect(t["zh-CN"]).toMatch(/[\u4e00-\u9fff]/);
-      expect(placeholders(t["zh-CN"])).toEqual(placeholders(t.en));
+      expect(placeholdersOf(t["zh-CN"])).toEqual(placeholdersOf(t.en));
     }
   });
 });

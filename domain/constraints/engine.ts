@@ -2,7 +2,7 @@
  * The one constraint engine: the wizard, the day-2 console, the API and `cairn check` all call
  * `evaluate`, so an operator reads the same finding wherever the check runs.
  */
-import type { Locale, Localized, Params } from "../i18n";
+import { localize, type Locale, type Localized } from "../i18n";
 import type { ClusterState, Intent, Node, Settings } from "../model";
 import { servicesOfRoles } from "../roles/catalog";
 import { builtinCatalog } from "../roles/builtin";
@@ -125,28 +125,6 @@ function subjectsKey(s: Subjects): string {
   return `${(s.nodes ?? []).join(",")}|${(s.fields ?? []).join(",")}`;
 }
 
-/** Templates split once into literal and placeholder parts: a 5,000-node check renders thousands of texts. */
-const compiled = new Map<string, string[]>();
-
-/** Same result as `fill` from i18n (unknown placeholders stay visible), without a regex per call. */
-function render(template: string, params: Params): string {
-  let parts = compiled.get(template);
-  if (!parts) {
-    parts = template.split(/\{(\w+)\}/);
-    compiled.set(template, parts);
-  }
-  let out = parts[0] as string;
-  for (let i = 1; i < parts.length; i += 2) {
-    const key = parts[i] as string;
-    out += (key in params ? String(params[key]) : `{${key}}`) + (parts[i + 1] as string);
-  }
-  return out;
-}
-
-function renderLocalized(text: Localized, params: Params): Localized {
-  return { en: render(text.en, params), "zh-CN": render(text["zh-CN"], params) };
-}
-
 function joinNote(message: Localized, note: Localized | undefined): Localized {
   if (!note) return message;
   return { en: `${message.en} ${note.en}`, "zh-CN": `${message["zh-CN"]}${note["zh-CN"]}` };
@@ -160,8 +138,8 @@ export function findingsOf(rule: Rule, ctx: RuleContext): Finding[] {
       id: rule.id,
       category: rule.category,
       severity: hit.severity ?? rule.severity,
-      message: joinNote(renderLocalized(texts.message, hit.params), hit.note),
-      hint: renderLocalized(texts.hint, hit.params),
+      message: joinNote(localize(texts.message, hit.params), hit.note),
+      hint: localize(texts.hint, hit.params),
       params: hit.params,
       subjects: hit.subjects ?? {},
       steps: rule.steps,
@@ -193,7 +171,11 @@ export function compareFindings(a: Finding, b: Finding): number {
  * Every finding of every rule guarding this kind of intent, evaluated against the state after the
  * intent. Order: block, warn, info; then rule id; then subjects.
  */
-export function evaluate(state: ClusterState, intent: Intent, opts: EvaluateOptions = {}): Finding[] {
+export function evaluate(
+  state: ClusterState,
+  intent: Intent,
+  opts: EvaluateOptions = {},
+): Finding[] {
   const catalog = opts.catalog ?? builtinCatalog;
   const rules = opts.rules ?? allRules;
   const before = present(opts.before ?? state);
@@ -223,8 +205,13 @@ function overrideCovers(finding: Finding, override: Override): boolean {
  * The findings that stop the operation: blockers not covered by an override of a sufficient tier
  * with a reason (a `force-unsafe` rule needs a `force-unsafe` override; `none` cannot be overridden).
  */
-export function blocking(findings: readonly Finding[], overrides: readonly Override[] = []): Finding[] {
-  return findings.filter((f) => f.severity === "block" && !overrides.some((o) => overrideCovers(f, o)));
+export function blocking(
+  findings: readonly Finding[],
+  overrides: readonly Override[] = [],
+): Finding[] {
+  return findings.filter(
+    (f) => f.severity === "block" && !overrides.some((o) => overrideCovers(f, o)),
+  );
 }
 
 export const SEVERITY_LABELS: Record<Severity, Localized> = {

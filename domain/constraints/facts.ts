@@ -56,7 +56,10 @@ const nodeFacts = new WeakMap<RuleContext, NodeFacts>();
 function factsOf(ctx: RuleContext): NodeFacts {
   let facts = nodeFacts.get(ctx);
   if (!facts)
-    nodeFacts.set(ctx, (facts = { byRoles: new Map(), requirements: new WeakMap(), osd: new WeakMap() }));
+    nodeFacts.set(
+      ctx,
+      (facts = { byRoles: new Map(), requirements: new WeakMap(), osd: new WeakMap() }),
+    );
   return facts;
 }
 

@@ -10,7 +10,9 @@ describe("impact", () => {
     const result = impact(makeState(), { kind: "remove-nodes", nodeIds: ["ctrl-3"] });
     const controllers = entry(result, "controllers");
     expect(controllers).toMatchObject({ before: 3, after: 2, risk: "warn" });
-    expect(formatImpactEntry(controllers!, "en")).toBe("controllers 3 → 2 (quorum tolerates 0 failure(s))");
+    expect(formatImpactEntry(controllers!, "en")).toBe(
+      "controllers 3 → 2 (quorum tolerates 0 failure(s))",
+    );
     expect(formatImpactEntry(controllers!, "zh-CN")).toBe("控制节点 3 → 2（仲裁可容忍 0 个故障）");
     expect(entry(result, "nodes")).toMatchObject({ before: 9, after: 8 });
     // The controller was ready: the findings say to drain it first.
@@ -44,7 +46,9 @@ describe("impact", () => {
       "schedulable vCPU 768 → 512 (−256)",
     );
     expect(entry(result, "compute-nodes")).toMatchObject({ before: 3, after: 2 });
-    expect(entry(result, "schedulable-ram")?.after).toBeLessThan(entry(result, "schedulable-ram")!.before);
+    expect(entry(result, "schedulable-ram")?.after).toBeLessThan(
+      entry(result, "schedulable-ram")!.before,
+    );
   });
 
   it("a second controller into maintenance loses quorum", () => {
@@ -54,7 +58,9 @@ describe("impact", () => {
     const controllers = entry(result, "controllers");
     expect(controllers).toMatchObject({ before: 2, after: 1, risk: "block" });
     expect(controllers?.note?.en).toBe("below quorum: 1 of 3 online, 2 needed");
-    expect(result.findings.find((f) => f.id === "controller-quorum-after-op")?.override).toBe("force-unsafe");
+    expect(result.findings.find((f) => f.id === "controller-quorum-after-op")?.override).toBe(
+      "force-unsafe",
+    );
   });
 
   it("a CPU ratio change shows the capacity it gives", () => {

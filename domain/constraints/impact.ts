@@ -71,7 +71,10 @@ const LABELS: Record<ImpactMetric, Localized> = {
 };
 
 const NOTES = {
-  quorum: { en: "quorum tolerates {tolerated} failure(s)", "zh-CN": "仲裁可容忍 {tolerated} 个故障" },
+  quorum: {
+    en: "quorum tolerates {tolerated} failure(s)",
+    "zh-CN": "仲裁可容忍 {tolerated} 个故障",
+  },
   quorumLost: {
     en: "below quorum: {online} of {members} online, {quorum} needed",
     "zh-CN": "低于仲裁：{members} 个中仅 {online} 个在线，需要 {quorum} 个",
@@ -110,7 +113,9 @@ function factsOf(ctx: RuleContext): Facts {
   const state = ctx.state;
   const working = state.nodes.filter(inService);
   const osdCount = (n: (typeof state.nodes)[number]) => osdDisks(ctx, n).length;
-  const capacity = clusterCapacity(working, state.settings, ctx.servicesOf, { osdCountOf: osdCount });
+  const capacity = clusterCapacity(working, state.settings, ctx.servicesOf, {
+    osdCountOf: osdCount,
+  });
   const members = ctx.nodesWithService(CONTROL_SERVICE);
   const osdHosts = ctx.nodesWithService(OSD_SERVICE).filter((n) => inService(n) && osdCount(n) > 0);
   const rawBytes = osdHosts.reduce((sum, n) => sum + osdRawBytes(ctx, n), 0);
@@ -130,7 +135,11 @@ function factsOf(ctx: RuleContext): Facts {
 }
 
 /** What the intent would change, with the findings it raises. Pure, like `evaluate`. */
-export function impact(state: ClusterState, intent: Intent, catalog: RoleCatalog = builtinCatalog): Impact {
+export function impact(
+  state: ClusterState,
+  intent: Intent,
+  catalog: RoleCatalog = builtinCatalog,
+): Impact {
   const findings = evaluate(state, intent, { catalog });
   const present = { ...state, nodes: state.nodes.filter((n) => n.status !== "removed") };
   const after = applyIntent(present, intent);
@@ -166,7 +175,11 @@ export function impact(state: ClusterState, intent: Intent, catalog: RoleCatalog
       note = NOTES.noController;
       risk = "block";
     } else if (a.controllers < quorum) {
-      note = localize(NOTES.quorumLost, { online: a.controllers, members: a.controllerMembers, quorum });
+      note = localize(NOTES.quorumLost, {
+        online: a.controllers,
+        members: a.controllerMembers,
+        quorum,
+      });
       risk = "block";
     } else {
       const tolerated = a.controllers - quorum;
@@ -176,14 +189,23 @@ export function impact(state: ClusterState, intent: Intent, catalog: RoleCatalog
     push("controllers", b.controllers, a.controllers, { note, risk });
   }
 
-  push("compute-nodes", b.computeNodes, a.computeNodes, a.computeNodes === 0 ? { risk: "block" } : {});
+  push(
+    "compute-nodes",
+    b.computeNodes,
+    a.computeNodes,
+    a.computeNodes === 0 ? { risk: "block" } : {},
+  );
   push("schedulable-vcpu", b.vcpu, a.vcpu);
   push("schedulable-ram", b.ramBytes, a.ramBytes, { unit: "bytes" });
 
   const poolSize = after.settings.ceph.poolSize;
   if (b.cephHosts > 0 || a.cephHosts > 0) {
     const note =
-      a.cephHosts < poolSize ? NOTES.poolUnmet : a.cephHosts === poolSize ? NOTES.poolNoSpare : NOTES.poolMet;
+      a.cephHosts < poolSize
+        ? NOTES.poolUnmet
+        : a.cephHosts === poolSize
+          ? NOTES.poolNoSpare
+          : NOTES.poolMet;
     const risk = a.cephHosts < poolSize ? "block" : a.cephHosts === poolSize ? "warn" : "ok";
     push("ceph-hosts", b.cephHosts, a.cephHosts, { note: localize(note, { poolSize }), risk });
     push("ceph-osds", b.osds, a.osds);

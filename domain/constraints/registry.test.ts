@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { LOCALES } from "../i18n";
+import { LOCALES, placeholdersOf } from "../i18n";
 import { INTENT_KINDS, WIZARD_STEPS } from "../model";
 import { allRules, ruleById } from "./registry";
 import { OVERRIDE_TIERS, RULE_CATEGORIES, SEVERITIES, type RuleText } from "./types";
 
-const placeholders = (text: string) => [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
-
 function textsOf(rule: (typeof allRules)[number]): [string, RuleText][] {
-  return [["main", { message: rule.message, hint: rule.hint }], ...Object.entries(rule.variants ?? {})];
+  return [
+    ["main", { message: rule.message, hint: rule.hint }],
+    ...Object.entries(rule.variants ?? {}),
+  ];
 }
 
 describe("rule registry", () => {
@@ -47,8 +48,8 @@ describe("rule registry", () => {
           }
           // Real Chinese, not an English placeholder.
           expect(text[part]["zh-CN"], `${variant}.${part}`).toMatch(/[\u4e00-\u9fff]/);
-          expect(placeholders(text[part]["zh-CN"]), `${variant}.${part}`).toEqual(
-            placeholders(text[part].en),
+          expect(placeholdersOf(text[part]["zh-CN"]), `${variant}.${part}`).toEqual(
+            placeholdersOf(text[part].en),
           );
         }
       }

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ClusterState, Intent } from "../model";
+import { evaluate } from "./engine";
 import { pick, runRule } from "./testing";
 import type { Rule } from "./types";
 
@@ -11,19 +12,19 @@ export interface Case {
   name: string;
   state: ClusterState;
   intent?: Intent;
-  /** Absent: the rule must not fire. */
-  expect?: {
-    severity: string;
-    params: Record<string, unknown>;
-    subjects?: unknown;
-    fix?: unknown;
-  }[];
+  /** The state before an edit that is not an intent (e.g. a region rename), for rules comparing. */
+  before?: ClusterState;
+  /** The findings it must produce, matched field by field; absent: the rule must not fire. */
+  expect?: Record<string, unknown>[];
 }
 
 export function table(ruleList: readonly Rule[], id: string, cases: Case[]) {
   describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, expect: expected }) => {
-      const findings = runRule(pick(ruleList, id), state, intent);
+    it.each(cases)("$name", ({ state, intent, before, expect: expected }) => {
+      const rule = pick(ruleList, id);
+      const findings = before
+        ? evaluate(state, intent ?? { kind: "validate" }, { rules: [rule], before })
+        : runRule(rule, state, intent);
       if (!expected) {
         expect(findings).toEqual([]);
         return;

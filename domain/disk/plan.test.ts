@@ -43,8 +43,7 @@ function node(disks: Disk[], osDisk?: string) {
 const NEEDS: DiskNeeds = { containersGiB: 50 };
 
 function planOf(result: ReturnType<typeof planDisks>): DiskPlan {
-  if (!result.ok)
-    throw new Error(`expected a plan, got ${JSON.stringify(result.problems)}`);
+  if (!result.ok) throw new Error(`expected a plan, got ${JSON.stringify(result.problems)}`);
   return result.plan;
 }
 
@@ -59,42 +58,16 @@ describe("OS disk layout", () => {
       p.device,
     ]);
     expect(parts).toEqual([
-      [
-        "bios-boot",
-        2048,
-        24 * 2048,
-        "21686148-6449-6E6F-744E-656564454649",
-        "/dev/sda1",
-      ],
-      [
-        "efi",
-        25 * 2048,
-        200 * 2048,
-        "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
-        "/dev/sda2",
-      ],
-      [
-        "boot",
-        225 * 2048,
-        250 * 2048,
-        "0FC63DAF-8483-4772-8E79-3D69D8477DE4",
-        "/dev/sda3",
-      ],
-      [
-        "cairn",
-        475 * 2048,
-        936525824,
-        "E6D6D379-F507-44C2-A23C-238F2A3DF928",
-        "/dev/sda4",
-      ],
+      ["bios-boot", 2048, 24 * 2048, "21686148-6449-6E6F-744E-656564454649", "/dev/sda1"],
+      ["efi", 25 * 2048, 200 * 2048, "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", "/dev/sda2"],
+      ["boot", 225 * 2048, 250 * 2048, "0FC63DAF-8483-4772-8E79-3D69D8477DE4", "/dev/sda3"],
+      ["cairn", 475 * 2048, 936525824, "E6D6D379-F507-44C2-A23C-238F2A3DF928", "/dev/sda4"],
     ]);
     // 480e9 bytes = 937,500,000 sectors; last usable 937,499,966; the PV ends on the last whole MiB before it.
     const pv = plan.os.partitions[3]!;
     expect(pv.startSector + pv.sizeSectors - 1).toBe(937498623);
     expect(plan.os.lastUsableSector).toBe(937499966);
-    expect(
-      plan.os.logicalVolumes.map((lv) => [lv.name, lv.extents, lv.fillsFree]),
-    ).toEqual([
+    expect(plan.os.logicalVolumes.map((lv) => [lv.name, lv.extents, lv.fillsFree])).toEqual([
       ["swap", 1024, false],
       ["containers", 12800, false],
       ["root", 100497, true],
@@ -146,10 +119,7 @@ describe("OS disk layout", () => {
     const plan = planOf(planDisks(node([disk("sda", minimum)]), NEEDS));
     const root = plan.os.logicalVolumes.find((lv) => lv.name === "root")!;
     expect(root.sizeBytes).toBe(ROOT_MIN_GIB * GiB);
-    const refused = planDisks(
-      node([disk("sda", minimum - SECTOR_BYTES)]),
-      NEEDS,
-    );
+    const refused = planDisks(node([disk("sda", minimum - SECTOR_BYTES)]), NEEDS);
     expect(refused.ok).toBe(false);
   });
 });
@@ -192,18 +162,12 @@ describe("choosing the OS disk", () => {
     );
     expect(plan.os.disk).toBe("sdc");
     expect(plan.os.choice.code).toBe("smallest");
-    expect(plan.unused.map((d) => d.reason.code)).toEqual([
-      "not-needed",
-      "not-needed",
-    ]);
+    expect(plan.unused.map((d) => d.reason.code)).toEqual(["not-needed", "not-needed"]);
   });
 
   it("honours the operator's choice", () => {
     const plan = planOf(
-      planDisks(
-        node([disk("sda", 240 * GB), disk("sdb", 960 * GB)], "sdb"),
-        NEEDS,
-      ),
+      planDisks(node([disk("sda", 240 * GB), disk("sdb", 960 * GB)], "sdb"), NEEDS),
     );
     expect(plan.os.disk).toBe("sdb");
     expect(plan.os.choice.code).toBe("explicit");
@@ -231,22 +195,19 @@ describe("choosing the OS disk", () => {
       "os-disk-too-small",
       { disk: "sda", size: "64 GB", minimum: "79.96 GB" },
     ],
-  ])(
-    "refuses %s named by the operator",
-    (_label, disks, osDisk, code, params) => {
-      const result = planDisks(node(disks, osDisk), NEEDS);
-      expect(result.ok).toBe(false);
-      if (result.ok) return;
-      expect(result.problems[0]!.code).toBe(code);
-      expect(result.problems[0]!.params).toMatchObject(params);
-    },
-  );
+  ])("refuses %s named by the operator", (_label, disks, osDisk, code, params) => {
+    const result = planDisks(node(disks, osDisk), NEEDS);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems[0]!.code).toBe(code);
+    expect(result.problems[0]!.params).toMatchObject(params);
+  });
 
   it("refuses a node whose disks are all too small, with the sizes", () => {
-    const result = planDisks(
-      node([disk("sda", 64 * GB), disk("sdb", 32 * GB)]),
-      { containersGiB: 50, installDiskBytes: 200 * GB },
-    );
+    const result = planDisks(node([disk("sda", 64 * GB), disk("sdb", 32 * GB)]), {
+      containersGiB: 50,
+      installDiskBytes: 200 * GB,
+    });
     expect(result).toMatchObject({
       ok: false,
       problems: [
@@ -269,10 +230,7 @@ describe("choosing the OS disk", () => {
   });
 
   it("refuses a node with only removable disks", () => {
-    const result = planDisks(
-      node([disk("sda", 480 * GB, { removable: true })]),
-      NEEDS,
-    );
+    const result = planDisks(node([disk("sda", 480 * GB, { removable: true })]), NEEDS);
     expect(!result.ok && result.problems[0]!.code).toBe("only-removable-disks");
   });
 
@@ -309,9 +267,7 @@ describe("layout properties", () => {
           }),
         ),
         ({ containersGiB, sizeBytes }) => {
-          const plan = planOf(
-            planDisks(node([disk("sda", sizeBytes)]), { containersGiB }),
-          );
+          const plan = planOf(planDisks(node([disk("sda", sizeBytes)]), { containersGiB }));
           const parts = plan.os.partitions;
           const totalSectors = Math.floor(sizeBytes / SECTOR_BYTES);
           expect(parts[0]!.startSector).toBe(ALIGNMENT_SECTORS);
@@ -321,23 +277,17 @@ describe("layout properties", () => {
             expect(p.sizeSectors % ALIGNMENT_SECTORS).toBe(0);
             expect(p.sizeSectors).toBeGreaterThan(0);
             if (i > 0)
-              expect(p.startSector).toBe(
-                parts[i - 1]!.startSector + parts[i - 1]!.sizeSectors,
-              );
+              expect(p.startSector).toBe(parts[i - 1]!.startSector + parts[i - 1]!.sizeSectors);
           }
-          const end =
-            parts[parts.length - 1]!.startSector +
-            parts[parts.length - 1]!.sizeSectors;
+          const end = parts[parts.length - 1]!.startSector + parts[parts.length - 1]!.sizeSectors;
           expect(end).toBeLessThanOrEqual(totalSectors - GPT_BACKUP_SECTORS);
-          expect(totalSectors - GPT_BACKUP_SECTORS - end).toBeLessThan(
-            ALIGNMENT_SECTORS,
-          );
+          expect(totalSectors - GPT_BACKUP_SECTORS - end).toBeLessThan(ALIGNMENT_SECTORS);
           const lvs = plan.os.logicalVolumes;
           const used = lvs.reduce((sum, lv) => sum + lv.extents, 0);
           expect(used).toBe(plan.os.volumeGroup.extents);
-          expect(
-            lvs.find((lv) => lv.name === "root")!.sizeBytes,
-          ).toBeGreaterThanOrEqual(ROOT_MIN_GIB * GiB);
+          expect(lvs.find((lv) => lv.name === "root")!.sizeBytes).toBeGreaterThanOrEqual(
+            ROOT_MIN_GIB * GiB,
+          );
         },
       ),
       { numRuns: 200 },
@@ -346,13 +296,10 @@ describe("layout properties", () => {
 
   it("refuses every disk below the minimum", () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: layoutMinimumBytes(50) - 1 }),
-        (sizeBytes) => {
-          const result = planDisks(node([disk("sda", sizeBytes)]), NEEDS);
-          expect(result.ok).toBe(false);
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: layoutMinimumBytes(50) - 1 }), (sizeBytes) => {
+        const result = planDisks(node([disk("sda", sizeBytes)]), NEEDS);
+        expect(result.ok).toBe(false);
+      }),
       { numRuns: 100 },
     );
   });

@@ -184,8 +184,7 @@ export interface DiskProblem {
   params: Params;
 }
 
-export type DiskPlanResult =
-  { ok: true; plan: DiskPlan } | { ok: false; problems: DiskProblem[] };
+export type DiskPlanResult = { ok: true; plan: DiskPlan } | { ok: false; problems: DiskProblem[] };
 
 /** `{minimum}` and `{size}` are formatted sizes; raw byte counts travel in the params too. */
 export const DISK_PROBLEM_TEXT: Record<DiskProblemCode, Localized> = {
@@ -195,13 +194,11 @@ export const DISK_PROBLEM_TEXT: Record<DiskProblemCode, Localized> = {
   },
   "os-disk-removable": {
     en: "{node}: the chosen OS disk {disk} is removable; the OS must go on a fixed disk.",
-    "zh-CN":
-      "{node}：指定的系统盘 {disk} 是可移动磁盘；操作系统必须安装在固定磁盘上。",
+    "zh-CN": "{node}：指定的系统盘 {disk} 是可移动磁盘；操作系统必须安装在固定磁盘上。",
   },
   "os-disk-too-small": {
     en: "{node}: the chosen OS disk {disk} has {size}; the OS needs at least {minimum}.",
-    "zh-CN":
-      "{node}：指定的系统盘 {disk} 容量为 {size}；操作系统至少需要 {minimum}。",
+    "zh-CN": "{node}：指定的系统盘 {disk} 容量为 {size}；操作系统至少需要 {minimum}。",
   },
   "no-install-disk": {
     en: "{node}: no disk can hold the OS; it needs at least {minimum} and the largest fixed disk, {disk}, has {size}.",
@@ -215,40 +212,36 @@ export const DISK_PROBLEM_TEXT: Record<DiskProblemCode, Localized> = {
   },
 };
 
-export const DISK_CHOICE_TEXT: Record<
-  "explicit" | "smallest-solid-state" | "smallest",
-  Localized
-> = {
-  explicit: {
-    en: "{disk} ({size}) was chosen for the OS by the operator.",
-    "zh-CN": "{disk}（{size}）由操作员指定为系统盘。",
-  },
-  "smallest-solid-state": {
-    en: "{disk} ({size}) is the smallest fixed SSD/NVMe disk of at least {minimum}; larger disks stay free.",
-    "zh-CN":
-      "{disk}（{size}）是容量不小于 {minimum} 的最小固定 SSD/NVMe 磁盘；更大的磁盘保持空闲。",
-  },
-  smallest: {
-    en: "{disk} ({size}) is the smallest fixed disk of at least {minimum}; no SSD or NVMe disk is large enough.",
-    "zh-CN":
-      "{disk}（{size}）是容量不小于 {minimum} 的最小固定磁盘；没有足够大的 SSD 或 NVMe 磁盘。",
-  },
-};
+export const DISK_CHOICE_TEXT: Record<"explicit" | "smallest-solid-state" | "smallest", Localized> =
+  {
+    explicit: {
+      en: "{disk} ({size}) was chosen for the OS by the operator.",
+      "zh-CN": "{disk}（{size}）由操作员指定为系统盘。",
+    },
+    "smallest-solid-state": {
+      en: "{disk} ({size}) is the smallest fixed SSD/NVMe disk of at least {minimum}; larger disks stay free.",
+      "zh-CN":
+        "{disk}（{size}）是容量不小于 {minimum} 的最小固定 SSD/NVMe 磁盘；更大的磁盘保持空闲。",
+    },
+    smallest: {
+      en: "{disk} ({size}) is the smallest fixed disk of at least {minimum}; no SSD or NVMe disk is large enough.",
+      "zh-CN":
+        "{disk}（{size}）是容量不小于 {minimum} 的最小固定磁盘；没有足够大的 SSD 或 NVMe 磁盘。",
+    },
+  };
 
-export const UNUSED_DISK_TEXT: Record<
-  "removable" | "too-small-for-osd" | "not-needed",
-  Localized
-> = {
-  removable: { en: "{disk} is removable.", "zh-CN": "{disk} 是可移动磁盘。" },
-  "too-small-for-osd": {
-    en: "{disk} ({size}) is smaller than the {minimum} an OSD needs.",
-    "zh-CN": "{disk}（{size}）小于 OSD 所需的 {minimum}。",
-  },
-  "not-needed": {
-    en: "{disk} is not needed by this node's roles.",
-    "zh-CN": "该节点的角色不需要 {disk}。",
-  },
-};
+export const UNUSED_DISK_TEXT: Record<"removable" | "too-small-for-osd" | "not-needed", Localized> =
+  {
+    removable: { en: "{disk} is removable.", "zh-CN": "{disk} 是可移动磁盘。" },
+    "too-small-for-osd": {
+      en: "{disk} ({size}) is smaller than the {minimum} an OSD needs.",
+      "zh-CN": "{disk}（{size}）小于 OSD 所需的 {minimum}。",
+    },
+    "not-needed": {
+      en: "{disk} is not needed by this node's roles.",
+      "zh-CN": "该节点的角色不需要 {disk}。",
+    },
+  };
 
 function trim(n: number, decimals: number): string {
   return String(Number(n.toFixed(decimals)));
@@ -264,11 +257,7 @@ export function formatDiskSize(bytes: number): string {
   return `${trim(bytes / MiB, 0)} MiB`;
 }
 
-function text(
-  table: Record<string, Localized>,
-  code: string,
-  params: Params,
-): PlanText {
+function text(table: Record<string, Localized>, code: string, params: Params): PlanText {
   return { code, params, message: localize(table[code] as Localized, params) };
 }
 
@@ -293,18 +282,13 @@ function extentsFor(bytes: number): number {
 /** The smallest disk, in bytes, on which the layout fits with root at its minimum. */
 export function layoutMinimumBytes(containersGiB: number): number {
   const extents =
-    extentsFor(SWAP_GIB * GiB) +
-    extentsFor(containersGiB * GiB) +
-    extentsFor(ROOT_MIN_GIB * GiB);
+    extentsFor(SWAP_GIB * GiB) + extentsFor(containersGiB * GiB) + extentsFor(ROOT_MIN_GIB * GiB);
   const pvBytes = PV_DATA_OFFSET_BYTES + extents * EXTENT_BYTES;
   return LVM_START_MIB * MiB + pvBytes + GPT_BACKUP_SECTORS * SECTOR_BYTES;
 }
 
 export function minimumOsDiskBytes(needs: DiskNeeds): number {
-  return Math.max(
-    layoutMinimumBytes(needs.containersGiB),
-    needs.installDiskBytes ?? 0,
-  );
+  return Math.max(layoutMinimumBytes(needs.containersGiB), needs.installDiskBytes ?? 0);
 }
 
 function isSolidState(disk: Disk): boolean {
@@ -312,10 +296,7 @@ function isSolidState(disk: Disk): boolean {
 }
 
 function bySizeThenName(a: Disk, b: Disk): number {
-  return (
-    a.sizeBytes - b.sizeBytes ||
-    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
-  );
+  return a.sizeBytes - b.sizeBytes || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 export type NodeDisks = Pick<Node, "id" | "hostname" | "osDisk"> & {
@@ -345,8 +326,7 @@ export function pickOsDisk(
     for (const d of disks) {
       if (d.removable || d.sizeBytes < minimumBytes) continue;
       if (!best || bySizeThenName(d, best) < 0) best = d;
-      if (isSolidState(d) && (!bestSolid || bySizeThenName(d, bestSolid) < 0))
-        bestSolid = d;
+      if (isSolidState(d) && (!bestSolid || bySizeThenName(d, bestSolid) < 0)) bestSolid = d;
     }
     if (bestSolid)
       return {
@@ -382,15 +362,11 @@ function osDiskProblem(node: NodeDisks, minimumBytes: number): DiskProblem {
       size: formatDiskSize(named.sizeBytes),
       sizeBytes: named.sizeBytes,
     };
-    return problem(
-      named.removable ? "os-disk-removable" : "os-disk-too-small",
-      detail,
-    );
+    return problem(named.removable ? "os-disk-removable" : "os-disk-too-small", detail);
   }
   const fixed = disks.filter((d) => !d.removable).sort(bySizeThenName);
   const largest = fixed[fixed.length - 1];
-  if (!largest)
-    return problem("only-removable-disks", { ...base, disks: names });
+  if (!largest) return problem("only-removable-disks", { ...base, disks: names });
   return problem("no-install-disk", {
     ...base,
     disk: largest.name,
@@ -403,9 +379,7 @@ function osDiskProblem(node: NodeDisks, minimumBytes: number): DiskProblem {
 export function chooseOsDisk(
   node: NodeDisks,
   minimumBytes: number,
-):
-  | { ok: true; disk: Disk; choice: PlanText }
-  | { ok: false; problems: DiskProblem[] } {
+): { ok: true; disk: Disk; choice: PlanText } | { ok: false; problems: DiskProblem[] } {
   const picked = pickOsDisk(node, minimumBytes);
   if (!picked.ok) return picked;
   const params = {
@@ -439,18 +413,13 @@ export function countOsdCandidates(
  * Lays out the OS disk. The caller guarantees `disk.sizeBytes ≥ minimumOsDiskBytes(needs)`; a
  * smaller disk still gets a correct partition table, with `root.extents` below the minimum.
  */
-export function layoutOsDisk(
-  disk: Disk,
-  needs: DiskNeeds,
-  choice: PlanText,
-): OsDiskPlan {
+export function layoutOsDisk(disk: Disk, needs: DiskNeeds, choice: PlanText): OsDiskPlan {
   const totalSectors = Math.floor(disk.sizeBytes / SECTOR_BYTES);
   const lastUsableSector = totalSectors - GPT_BACKUP_SECTORS - 1;
   const partitions: PartitionPlan[] = [];
   let start = RESERVED_HEAD_MIB * SECTORS_PER_MIB;
   const push = (
-    p:
-      FixedPartition | (Omit<FixedPartition, "sizeMiB"> & { sizeMiB?: number }),
+    p: FixedPartition | (Omit<FixedPartition, "sizeMiB"> & { sizeMiB?: number }),
     sizeSectors: number,
   ) => {
     const number = partitions.length + 1;
@@ -473,18 +442,11 @@ export function layoutOsDisk(
   // The PV runs to the last whole MiB before the backup GPT: aligned, and nothing left unused beyond that.
   const pvSectors = Math.max(
     0,
-    Math.floor((lastUsableSector + 1 - start) / ALIGNMENT_SECTORS) *
-      ALIGNMENT_SECTORS,
+    Math.floor((lastUsableSector + 1 - start) / ALIGNMENT_SECTORS) * ALIGNMENT_SECTORS,
   );
-  push(
-    { purpose: "lvm", name: VOLUME_GROUP, typeGuid: PARTITION_TYPES.linuxLvm },
-    pvSectors,
-  );
+  push({ purpose: "lvm", name: VOLUME_GROUP, typeGuid: PARTITION_TYPES.linuxLvm }, pvSectors);
   const pv = partitions[partitions.length - 1] as PartitionPlan;
-  const vgExtents = Math.max(
-    0,
-    Math.floor((pv.sizeBytes - PV_DATA_OFFSET_BYTES) / EXTENT_BYTES),
-  );
+  const vgExtents = Math.max(0, Math.floor((pv.sizeBytes - PV_DATA_OFFSET_BYTES) / EXTENT_BYTES));
   const swap = extentsFor(SWAP_GIB * GiB);
   const containers = extentsFor(needs.containersGiB * GiB);
   const root = Math.max(0, vgExtents - swap - containers);
@@ -541,9 +503,7 @@ export function planDisks(node: NodeDisks, needs: DiskNeeds): DiskPlanResult {
   const os = layoutOsDisk(chosen.disk, needs, chosen.choice);
   const osdDisks: DataDiskPlan[] = [];
   const unused: IgnoredDisk[] = [];
-  const others = node.hardware.disks
-    .filter((d) => d !== chosen.disk)
-    .sort(bySizeThenName);
+  const others = node.hardware.disks.filter((d) => d !== chosen.disk).sort(bySizeThenName);
   for (const disk of others) {
     const params = { disk: disk.name, size: formatDiskSize(disk.sizeBytes) };
     if (disk.removable) {
@@ -606,9 +566,7 @@ export function diskNeedsFrom(
 ): DiskNeeds {
   return {
     containersGiB:
-      requirements.containersGiB > 0
-        ? requirements.containersGiB
-        : DEFAULT_CONTAINERS_GIB,
+      requirements.containersGiB > 0 ? requirements.containersGiB : DEFAULT_CONTAINERS_GIB,
     ...(requirements.installDiskGB > 0
       ? { installDiskBytes: requirements.installDiskGB * GB }
       : {}),
@@ -617,9 +575,7 @@ export function diskNeedsFrom(
           osd: {
             count: Math.max(1, requirements.dataDisks),
             minBytes:
-              requirements.dataDiskGB > 0
-                ? requirements.dataDiskGB * GB
-                : DEFAULT_OSD_MIN_BYTES,
+              requirements.dataDiskGB > 0 ? requirements.dataDiskGB * GB : DEFAULT_OSD_MIN_BYTES,
           },
         }
       : {}),
@@ -657,9 +613,7 @@ export function lvmCommands(plan: DiskPlan | OsDiskPlan): string[] {
   ];
   for (const lv of os.logicalVolumes) {
     const size = lv.fillsFree ? "100%FREE" : String(lv.extents);
-    commands.push(
-      `lvcreate --yes --name ${lv.name} --extents ${size} ${vg.name}`,
-    );
+    commands.push(`lvcreate --yes --name ${lv.name} --extents ${size} ${vg.name}`);
   }
   return commands;
 }

@@ -8,17 +8,9 @@ import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  GB,
-  layoutMinimumBytes,
-  planDisks,
-  sfdiskScript,
-  type DiskNeeds,
-} from "./plan";
+import { GB, layoutMinimumBytes, planDisks, sfdiskScript, type DiskNeeds } from "./plan";
 
-const SFDISK = ["/usr/sbin/sfdisk", "/sbin/sfdisk", "/usr/bin/sfdisk"].find(
-  (p) => existsSync(p),
-);
+const SFDISK = ["/usr/sbin/sfdisk", "/sbin/sfdisk", "/usr/bin/sfdisk"].find((p) => existsSync(p));
 
 interface SfdiskJson {
   partitiontable: {
@@ -67,11 +59,7 @@ describe("sfdisk reproduces the plan", () => {
   });
 
   const cases: [string, number, DiskNeeds][] = [
-    [
-      "the smallest disk the layout accepts",
-      layoutMinimumBytes(50),
-      { containersGiB: 50 },
-    ],
+    ["the smallest disk the layout accepts", layoutMinimumBytes(50), { containersGiB: 50 }],
     ["a 240 GB boot SSD", 240 * GB, { containersGiB: 100 }],
     ["a 480 GB SSD", 480 * GB, { containersGiB: 50 }],
     ["a 960 GB disk of odd size", 960 * GB + 12345, { containersGiB: 80 }],
@@ -79,10 +67,7 @@ describe("sfdisk reproduces the plan", () => {
   ];
 
   it.each(cases)("on %s", async (_label, sizeBytes, needs) => {
-    if (!SFDISK)
-      throw new Error(
-        "sfdisk is missing: install it with `apt-get install fdisk`",
-      );
+    if (!SFDISK) throw new Error("sfdisk is missing: install it with `apt-get install fdisk`");
     const result = planDisks(
       {
         id: "n",
@@ -105,8 +90,7 @@ describe("sfdisk reproduces the plan", () => {
     const plan = result.plan;
     const image = await sparseImage(`disk-${sizeBytes}.img`, sizeBytes);
     run(["--no-reread", "--no-tell-kernel", image], sfdiskScript(plan));
-    const table = (JSON.parse(run(["--json", image])) as SfdiskJson)
-      .partitiontable;
+    const table = (JSON.parse(run(["--json", image])) as SfdiskJson).partitiontable;
     expect(table.label).toBe("gpt");
     expect(table.lastlba).toBe(plan.os.lastUsableSector);
     expect(

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { placeholdersOf } from "../i18n";
 import { MACHINE, REASON_TEXT, reason, type ReasonCode } from "./reasons";
-
-const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 describe("engine reason catalog", () => {
   it.each(Object.entries(REASON_TEXT))(
     "%s has the same placeholders in English and Chinese",
     (_code, text) => {
-      expect(placeholders(text["zh-CN"])).toEqual(placeholders(text.en));
+      expect(placeholdersOf(text["zh-CN"])).toEqual(placeholdersOf(text.en));
       expect(text["zh-CN"]).toMatch(/[\u4e00-\u9fff]/);
     },
   );
@@ -49,7 +48,7 @@ describe("engine reason catalog", () => {
   it("leaves no placeholder unfilled when the params are given", () => {
     const codes = Object.keys(REASON_TEXT) as ReasonCode[];
     for (const code of codes) {
-      const names = placeholders(REASON_TEXT[code].en);
+      const names = placeholdersOf(REASON_TEXT[code].en);
       const params = Object.fromEntries(names.map((n) => [n, 1]));
       const r = reason(code, params);
       expect(r.message.en).not.toMatch(/\{\w+\}/);

@@ -14,11 +14,9 @@ const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 export function checkDnsName(text: string): DnsNameProblem | null {
   if (text.length === 0) return { code: "empty" };
-  if (text.length > DNS_NAME_MAX)
-    return { code: "too-long", length: text.length };
+  if (text.length > DNS_NAME_MAX) return { code: "too-long", length: text.length };
   const labels = text.split(".");
-  for (const label of labels)
-    if (!LABEL.test(label)) return { code: "bad-label", label };
+  for (const label of labels) if (!LABEL.test(label)) return { code: "bad-label", label };
   const last = labels[labels.length - 1] as string;
   if (/^\d+$/.test(last)) return { code: "numeric-tld", label: last };
   return null;

@@ -125,9 +125,12 @@ describe("addresses and subnets", () => {
   });
 
   it("orders node ids naturally and deterministically", () => {
-    expect(
-      ["node-10", "node-2", "node-1", "alpha"].sort(compareNodeIds),
-    ).toEqual(["alpha", "node-1", "node-2", "node-10"]);
+    expect(["node-10", "node-2", "node-1", "alpha"].sort(compareNodeIds)).toEqual([
+      "alpha",
+      "node-1",
+      "node-2",
+      "node-10",
+    ]);
     expect(compareNodeIds("node-01", "node-1")).not.toBe(0);
   });
 });
@@ -244,12 +247,7 @@ describe("allocate properties", () => {
       prefix: fc.integer({ min: 22, max: 28 }),
       gatewayOffset: fc.integer({ min: 1, max: 14 }),
       vipOffsets: fc.array(fc.integer({ min: 1, max: 14 }), { maxLength: 3 }),
-      dhcp: fc.option(
-        fc.tuple(
-          fc.integer({ min: 1, max: 14 }),
-          fc.integer({ min: 0, max: 6 }),
-        ),
-      ),
+      dhcp: fc.option(fc.tuple(fc.integer({ min: 1, max: 14 }), fc.integer({ min: 0, max: 6 }))),
       ids: fc.uniqueArray(fc.stringMatching(/^[a-z]{1,3}-?[0-9]{0,3}$/), {
         minLength: 1,
         maxLength: 20,
@@ -281,9 +279,7 @@ describe("allocate properties", () => {
       fc.property(scenario, fc.integer(), ({ network, ids }, seed) => {
         const result = allocate(network, ids);
         const shuffled = [...ids].sort(
-          (a, b) =>
-            ((a.length * 31 + seed) % 7) - ((b.length * 31 + seed) % 7) ||
-            (a < b ? 1 : -1),
+          (a, b) => ((a.length * 31 + seed) % 7) - ((b.length * 31 + seed) % 7) || (a < b ? 1 : -1),
         );
         const again = allocate(network, shuffled);
         expect(again).toEqual(result);
@@ -363,13 +359,9 @@ describe("planAddresses", () => {
   ];
 
   it("addresses every node on node networks, keeps the DHCP range free, and skips pod", () => {
-    const plan = planAddresses(
-      networks,
-      [node("b"), node("a", { management: "10.0.0.50" })],
-      {
-        dhcp: { start: "10.20.0.2", end: "10.20.0.99" },
-      },
-    );
+    const plan = planAddresses(networks, [node("b"), node("a", { management: "10.0.0.50" })], {
+      dhcp: { start: "10.20.0.2", end: "10.20.0.99" },
+    });
     expect(plan).toEqual({
       ok: true,
       errors: [],
@@ -397,8 +389,6 @@ describe("planAddresses", () => {
 
   it("does not depend on node order", () => {
     const nodes = [node("n-3"), node("n-1"), node("n-2")];
-    expect(planAddresses(networks, nodes)).toEqual(
-      planAddresses(networks, [...nodes].reverse()),
-    );
+    expect(planAddresses(networks, nodes)).toEqual(planAddresses(networks, [...nodes].reverse()));
   });
 });

@@ -35,12 +35,7 @@ export interface Interval {
 }
 
 export type CidrProblemCode =
-  | "empty"
-  | "missing-prefix"
-  | "bad-address"
-  | "bad-prefix"
-  | "host-bits-set"
-  | "zone-id";
+  "empty" | "missing-prefix" | "bad-address" | "bad-prefix" | "host-bits-set" | "zone-id";
 
 export interface CidrProblem {
   code: CidrProblemCode;
@@ -48,8 +43,7 @@ export interface CidrProblem {
   params: Params;
 }
 
-export type CidrResult =
-  { ok: true; cidr: Cidr } | { ok: false; problem: CidrProblem };
+export type CidrResult = { ok: true; cidr: Cidr } | { ok: false; problem: CidrProblem };
 
 /** Why a CIDR was refused, in the operator's words; `{cidr}` is the text as typed. */
 export const CIDR_PROBLEM_TEXT: Record<CidrProblemCode, Localized> = {
@@ -191,12 +185,9 @@ function parseCidrUncached(raw: string): CidrResult {
   const zone = /%([^/]*)/.exec(addressText);
   if (zone) return cidrProblem("zone-id", { cidr: text, zone: zone[1] ?? "" });
   const address = parseIp(addressText);
-  if (!address)
-    return cidrProblem("bad-address", { cidr: text, address: addressText });
+  if (!address) return cidrProblem("bad-address", { cidr: text, address: addressText });
   const maxPrefix = address.family === 4 ? 32 : 128;
-  const prefixLength = /^(0|[1-9]\d{0,2})$/.test(prefixText)
-    ? Number(prefixText)
-    : NaN;
+  const prefixLength = /^(0|[1-9]\d{0,2})$/.test(prefixText) ? Number(prefixText) : NaN;
   if (!(prefixLength >= 0 && prefixLength <= maxPrefix)) {
     return cidrProblem("bad-prefix", {
       cidr: text,
@@ -207,14 +198,9 @@ function parseCidrUncached(raw: string): CidrResult {
   }
   const canonical = `${address.text}/${prefixLength}`;
   const Family = address.family === 4 ? ipaddr.IPv4 : ipaddr.IPv6;
-  const network = parseIp(
-    canonicalText(Family.networkAddressFromCIDR(canonical)),
-  );
-  const last = parseIp(
-    canonicalText(Family.broadcastAddressFromCIDR(canonical)),
-  );
-  if (!network || !last)
-    return cidrProblem("bad-address", { cidr: text, address: addressText });
+  const network = parseIp(canonicalText(Family.networkAddressFromCIDR(canonical)));
+  const last = parseIp(canonicalText(Family.broadcastAddressFromCIDR(canonical)));
+  if (!network || !last) return cidrProblem("bad-address", { cidr: text, address: addressText });
   if (network.value !== address.value) {
     return cidrProblem("host-bits-set", {
       cidr: text,
@@ -247,26 +233,14 @@ function asIp(ip: IpAddress | string): IpAddress | null {
 export function contains(cidr: Cidr | string, ip: IpAddress | string): boolean {
   const c = asCidr(cidr);
   const a = asIp(ip);
-  return (
-    !!c &&
-    !!a &&
-    c.family === a.family &&
-    a.value >= c.first &&
-    a.value <= c.last
-  );
+  return !!c && !!a && c.family === a.family && a.value >= c.first && a.value <= c.last;
 }
 
 /** Two subnets overlap when they share at least one address (different families never do). */
 export function overlaps(a: Cidr | string, b: Cidr | string): boolean {
   const x = asCidr(a);
   const y = asCidr(b);
-  return (
-    !!x &&
-    !!y &&
-    x.family === y.family &&
-    x.first <= y.last &&
-    y.first <= x.last
-  );
+  return !!x && !!y && x.family === y.family && x.first <= y.last && y.first <= x.last;
 }
 
 export function networkAddress(cidr: Cidr | string): string | null {
@@ -301,8 +275,7 @@ export function parseRange(range: {
 }): { family: IpFamily; interval: Interval } | null {
   const start = parseIp(range.start);
   const end = parseIp(range.end);
-  if (!start || !end || start.family !== end.family || start.value > end.value)
-    return null;
+  if (!start || !end || start.family !== end.family || start.value > end.value) return null;
   return {
     family: start.family,
     interval: { start: start.value, end: end.value },
@@ -327,10 +300,7 @@ export function usableInterval(cidr: Cidr | string): Interval | null {
     : { start: c.first + 1n, end: c.last };
 }
 
-export function isUsableHost(
-  cidr: Cidr | string,
-  ip: IpAddress | string,
-): boolean {
+export function isUsableHost(cidr: Cidr | string, ip: IpAddress | string): boolean {
   const c = asCidr(cidr);
   const a = asIp(ip);
   const usable = c && usableInterval(c);
@@ -392,9 +362,7 @@ export function intervalsSize(intervals: readonly Interval[]): bigint {
 type SortKey = (string | bigint)[];
 
 function sortKey(id: string): SortKey {
-  return (id.match(/\d+|\D+/g) ?? []).map((part) =>
-    /^\d/.test(part) ? BigInt(part) : part,
-  );
+  return (id.match(/\d+|\D+/g) ?? []).map((part) => (/^\d/.test(part) ? BigInt(part) : part));
 }
 
 function compareKeys(pa: SortKey, pb: SortKey): number {
@@ -423,10 +391,7 @@ export function compareNodeIds(a: string, b: string): number {
 export function sortNodeIds(ids: Iterable<string>): string[] {
   return [...new Set(ids)]
     .map((id) => ({ id, key: sortKey(id) }))
-    .sort(
-      (a, b) =>
-        compareKeys(a.key, b.key) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    )
+    .sort((a, b) => compareKeys(a.key, b.key) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((entry) => entry.id);
 }
 
@@ -443,8 +408,7 @@ export interface AllocateOptions {
    * A function avoids building a 5,000-entry record when the caller has the nodes at hand.
    */
   existing?:
-    | Readonly<Record<string, string | undefined>>
-    | ((nodeId: string) => string | undefined);
+    Readonly<Record<string, string | undefined>> | ((nodeId: string) => string | undefined);
 }
 
 export type AllocationError =
@@ -481,24 +445,17 @@ export interface AddressPool {
   free: Interval[];
 }
 
-function pointsOf(
-  addresses: readonly (string | undefined)[],
-  family: IpFamily,
-): Interval[] {
+function pointsOf(addresses: readonly (string | undefined)[], family: IpFamily): Interval[] {
   const out: Interval[] = [];
   for (const text of addresses) {
     if (!text) continue;
     const ip = parseIp(text);
-    if (ip && ip.family === family)
-      out.push({ start: ip.value, end: ip.value });
+    if (ip && ip.family === family) out.push({ start: ip.value, end: ip.value });
   }
   return out;
 }
 
-function rangesOf(
-  ranges: readonly { start: string; end: string }[],
-  family: IpFamily,
-): Interval[] {
+function rangesOf(ranges: readonly { start: string; end: string }[], family: IpFamily): Interval[] {
   const out: Interval[] = [];
   for (const range of ranges) {
     const r = parseRange(range);
@@ -516,13 +473,9 @@ export function addressPool(
   if (!parsedCidr.ok) return null;
   const cidr = parsedCidr.cidr;
   const usable = usableInterval(cidr) as Interval;
-  const staticRanges = network.ranges.filter(
-    (r: AddressRange) => r.purpose === "static",
-  );
+  const staticRanges = network.ranges.filter((r: AddressRange) => r.purpose === "static");
   const pool = (
-    staticRanges.length > 0
-      ? mergeIntervals(rangesOf(staticRanges, cidr.family))
-      : [usable]
+    staticRanges.length > 0 ? mergeIntervals(rangesOf(staticRanges, cidr.family)) : [usable]
   )
     .map((i) => ({
       start: i.start > usable.start ? i.start : usable.start,
@@ -531,11 +484,7 @@ export function addressPool(
     .filter((i) => i.start <= i.end);
   const held = mergeIntervals([
     ...pointsOf(
-      [
-        network.gateway,
-        ...network.vips.map((v) => v.address),
-        ...(reserved.addresses ?? []),
-      ],
+      [network.gateway, ...network.vips.map((v) => v.address), ...(reserved.addresses ?? [])],
       cidr.family,
     ),
     ...rangesOf(
@@ -558,8 +507,7 @@ function keepExisting(
   // Canonical texts hash faster than bigints, and two spellings of one address share a text.
   const used = new Set<string>();
   const usable = usableInterval(pool.cidr) as Interval;
-  const lookup =
-    typeof existing === "function" ? existing : (id: string) => existing?.[id];
+  const lookup = typeof existing === "function" ? existing : (id: string) => existing?.[id];
   for (const id of sortedIds) {
     const text = lookup(id);
     const ip = text ? parseIp(text) : null;
@@ -581,10 +529,7 @@ function keepExisting(
 }
 
 /** Binary search in a merged interval list. */
-export function inIntervals(
-  intervals: readonly Interval[],
-  value: bigint,
-): boolean {
+export function inIntervals(intervals: readonly Interval[], value: bigint): boolean {
   let lo = 0;
   let hi = intervals.length - 1;
   while (lo <= hi) {
@@ -599,14 +544,11 @@ export function inIntervals(
 
 /** Caps a bigint count for display and comparisons with node counts. */
 export function toSafeCount(n: bigint): number {
-  return n > BigInt(Number.MAX_SAFE_INTEGER)
-    ? Number.MAX_SAFE_INTEGER
-    : Number(n);
+  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
 }
 
 export type AllocationNeed =
-  | { ok: true; needed: number; available: number }
-  | { ok: false; error: AllocationError };
+  { ok: true; needed: number; available: number } | { ok: false; error: AllocationError };
 
 /**
  * Counts, without allocating, how many of `nodeIds` still need an address and how many free
@@ -619,8 +561,7 @@ export function allocationNeed(
 ): AllocationNeed {
   const ids = [...new Set(nodeIds)];
   const existing = options.existing;
-  const lookup =
-    typeof existing === "function" ? existing : (id: string) => existing?.[id];
+  const lookup = typeof existing === "function" ? existing : (id: string) => existing?.[id];
   return addressNeed(
     network,
     ids.map((id) => lookup(id)),
@@ -694,11 +635,7 @@ export function allocate(
 ): AllocationResult {
   const pool = addressPool(network, options.reserved);
   if (!pool) return invalidCidr(network);
-  const { kept, missing } = keepExisting(
-    pool,
-    sortNodeIds(nodeIds),
-    options.existing,
-  );
+  const { kept, missing } = keepExisting(pool, sortNodeIds(nodeIds), options.existing);
   const keptValues = [...kept.values()].map((ip) => ({
     start: ip.value,
     end: ip.value,
@@ -783,8 +720,7 @@ export function planAddresses(
     const members = nodes.filter((node) => wants(node, network));
     if (members.length === 0) continue;
     const existing: Record<string, string | undefined> = {};
-    for (const node of members)
-      existing[node.id] = node.addresses[network.name];
+    for (const node of members) existing[node.id] = node.addresses[network.name];
     const result = allocate(
       network,
       members.map((n) => n.id),
@@ -795,8 +731,7 @@ export function planAddresses(
       continue;
     }
     for (const [id, address] of Object.entries(result.addresses)) {
-      (byNode[id] as Partial<Record<NetworkName, string>>)[network.name] =
-        address;
+      (byNode[id] as Partial<Record<NetworkName, string>>)[network.name] = address;
     }
   }
   return { ok: errors.length === 0, byNode, errors };

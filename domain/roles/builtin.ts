@@ -181,7 +181,8 @@ export const builtinCatalog: RoleCatalog = loadRoleCatalog({
       name: "controller",
       description: {
         en: "Control plane: OpenStack APIs, databases, message queue, Ceph monitors, network agents and the Kubernetes control plane",
-        "zh-CN": "控制平面：OpenStack API、数据库、消息队列、Ceph Monitor、网络代理和 Kubernetes 控制平面",
+        "zh-CN":
+          "控制平面：OpenStack API、数据库、消息队列、Ceph Monitor、网络代理和 Kubernetes 控制平面",
       },
       group: "base",
       weight: 10,
@@ -294,7 +295,8 @@ export const builtinCatalog: RoleCatalog = loadRoleCatalog({
             max: 0,
             message: {
               en: "A split cluster keeps compute and storage on separate nodes; switch the cluster to hyperconverged or use the compute and storage roles.",
-              "zh-CN": "分离式集群要求计算和存储位于不同节点；请将集群改为超融合类型，或改用计算和存储角色。",
+              "zh-CN":
+                "分离式集群要求计算和存储位于不同节点；请将集群改为超融合类型，或改用计算和存储角色。",
             },
           },
         ],
@@ -340,7 +342,8 @@ export const builtinCatalog: RoleCatalog = loadRoleCatalog({
             max: 0,
             message: {
               en: "A split cluster keeps controllers apart from compute and storage; switch the cluster to hyperconverged or use the controller role.",
-              "zh-CN": "分离式集群要求控制节点与计算、存储分开；请将集群改为超融合类型，或改用控制角色。",
+              "zh-CN":
+                "分离式集群要求控制节点与计算、存储分开；请将集群改为超融合类型，或改用控制角色。",
             },
           },
         ],

@@ -26,7 +26,15 @@ describe("the built-in catalog", () => {
 
   it("ships the roles the brief names, with the controller's limits", () => {
     expect(builtinCatalog.roles.map((r) => r.name).sort()).toEqual(
-      ["compute", "controller", "controller-hci", "hci", "network", "storage", "storage-lvm"].sort(),
+      [
+        "compute",
+        "controller",
+        "controller-hci",
+        "hci",
+        "network",
+        "storage",
+        "storage-lvm",
+      ].sort(),
     );
     const control = builtinCatalog.services.find((s) => s.name === "openstack-control");
     expect(control?.limits).toMatchObject({ min: 1, recommended: 3, max: 7, odd: true });
@@ -90,7 +98,9 @@ describe("parseRoleCatalog", () => {
     const result = parseRoleCatalog("services: [unclosed");
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.issues[0]?.message).toMatch(/not valid YAML/);
-    expect(() => loadRoleCatalog("services: []\nroles: []")).toThrow(/invalid role catalog: services/);
+    expect(() => loadRoleCatalog("services: []\nroles: []")).toThrow(
+      /invalid role catalog: services/,
+    );
   });
 });
 
@@ -98,7 +108,10 @@ describe("resolving roles", () => {
   const custom = [{ name: "edge", services: ["nova-compute", "neutron-l3", "made-up"] }];
 
   it("resolves catalog roles, custom roles and nothing", () => {
-    expect(resolveRole(builtinCatalog, "storage")).toMatchObject({ kind: "catalog", services: ["ceph-osd"] });
+    expect(resolveRole(builtinCatalog, "storage")).toMatchObject({
+      kind: "catalog",
+      services: ["ceph-osd"],
+    });
     expect(resolveRole(builtinCatalog, "edge", custom)).toMatchObject({
       kind: "custom",
       services: custom[0]!.services,
@@ -107,11 +120,9 @@ describe("resolving roles", () => {
   });
 
   it("collects the known services of several roles", () => {
-    expect([...servicesOfRoles(builtinCatalog, ["compute", "edge", "nope"], custom)].sort()).toEqual([
-      "kube-worker",
-      "neutron-l3",
-      "nova-compute",
-    ]);
+    expect(
+      [...servicesOfRoles(builtinCatalog, ["compute", "edge", "nope"], custom)].sort(),
+    ).toEqual(["kube-worker", "neutron-l3", "nova-compute"]);
   });
 
   it("finds role conflicts, including '*' and services brought by custom roles", () => {
@@ -120,20 +131,27 @@ describe("resolving roles", () => {
       { via: "role", a: "controller-hci", b: "network" },
     ]);
     expect(
-      roleConflicts(builtinCatalog, ["storage", "lvm"], [{ name: "lvm", services: ["cinder-volume-lvm"] }]),
-    ).toEqual([{ via: "service", a: "ceph-osd", b: "cinder-volume-lvm", roleA: "storage", roleB: "lvm" }]);
+      roleConflicts(
+        builtinCatalog,
+        ["storage", "lvm"],
+        [{ name: "lvm", services: ["cinder-volume-lvm"] }],
+      ),
+    ).toEqual([
+      { via: "service", a: "ceph-osd", b: "cinder-volume-lvm", roleA: "storage", roleB: "lvm" },
+    ]);
   });
 
   it("checks custom roles", () => {
-    expect(checkCustomRole(builtinCatalog, { name: "edge", services: ["nova-compute"] })).toEqual([]);
+    expect(checkCustomRole(builtinCatalog, { name: "edge", services: ["nova-compute"] })).toEqual(
+      [],
+    );
     expect(checkCustomRole(builtinCatalog, { name: "Edge", services: [] })).toEqual([
       { kind: "invalid-name" },
       { kind: "empty" },
     ]);
-    expect(checkCustomRole(builtinCatalog, { name: "compute", services: ["nova-computer"] })).toEqual([
-      { kind: "name-taken" },
-      { kind: "unknown-service", service: "nova-computer" },
-    ]);
+    expect(
+      checkCustomRole(builtinCatalog, { name: "compute", services: ["nova-computer"] }),
+    ).toEqual([{ kind: "name-taken" }, { kind: "unknown-service", service: "nova-computer" }]);
     expect(
       checkCustomRole(builtinCatalog, { name: "mix", services: ["cinder-volume-lvm", "ceph-osd"] }),
     ).toEqual([{ kind: "conflict", a: "ceph-osd", b: "cinder-volume-lvm" }]);

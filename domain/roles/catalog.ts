@@ -20,7 +20,8 @@ export interface CatalogIssue {
   message: string;
 }
 
-export type CatalogResult = { ok: true; catalog: RoleCatalog } | { ok: false; issues: CatalogIssue[] };
+export type CatalogResult =
+  { ok: true; catalog: RoleCatalog } | { ok: false; issues: CatalogIssue[] };
 
 export interface CustomRole {
   name: string;
@@ -227,7 +228,10 @@ export function servicesOfRoles(
 }
 
 /** Pairs of services in the list that the catalog declares as conflicting (each pair once, sorted). */
-export function serviceConflicts(index: CatalogIndex, services: Iterable<string>): [string, string][] {
+export function serviceConflicts(
+  index: CatalogIndex,
+  services: Iterable<string>,
+): [string, string][] {
   const list = [...new Set(services)];
   const have = new Set(list);
   const seen = new Set<string>();
@@ -325,7 +329,8 @@ export function checkCustomRole(
   for (const s of new Set(role.services)) {
     if (!index.services.has(s)) problems.push({ kind: "unknown-service", service: s });
   }
-  for (const [a, b] of serviceConflicts(index, role.services)) problems.push({ kind: "conflict", a, b });
+  for (const [a, b] of serviceConflicts(index, role.services))
+    problems.push({ kind: "conflict", a, b });
   return problems;
 }
 

@@ -2,11 +2,7 @@ import { describe, expect, it } from "vitest";
 import { makeNode, makeState } from "../constraints/testing";
 import type { Node } from "../model";
 import { clusterCapacity, nodeCapacity } from "./capacity";
-import {
-  defaultDhcpRange,
-  defaultSettings,
-  OVERCOMMIT_LIMITS,
-} from "./defaults";
+import { defaultDhcpRange, defaultSettings, OVERCOMMIT_LIMITS } from "./defaults";
 
 const GiB = 1024 ** 3;
 const settings = makeState().settings; // cpu 4, ram 1, reserved 4096 MiB, 0 reserved CPUs
@@ -36,11 +32,7 @@ describe("nodeCapacity", () => {
   });
 
   it("gives nothing schedulable on a node without nova-compute", () => {
-    const c = nodeCapacity(
-      makeNode({ id: "ctrl-1" }),
-      settings,
-      new Set(["openstack-control"]),
-    );
+    const c = nodeCapacity(makeNode({ id: "ctrl-1" }), settings, new Set(["openstack-control"]));
     expect(c.schedulableVcpu).toBe(0);
     expect(c.schedulableRamBytes).toBe(0);
     expect(c.hciBudget).toBeUndefined();
@@ -89,11 +81,7 @@ describe("clusterCapacity", () => {
     ];
     const servicesOf = (n: Node) =>
       n.id.startsWith("cmp") ? compute : new Set<string>(["openstack-control"]);
-    const { totals, nodes: list } = clusterCapacity(
-      nodes,
-      settings,
-      servicesOf,
-    );
+    const { totals, nodes: list } = clusterCapacity(nodes, settings, servicesOf);
     expect(list.map((n) => n.nodeId)).toEqual(["ctrl-1", "cmp-1", "cmp-2"]);
     expect(totals).toEqual({
       computeNodes: 2,

@@ -60,17 +60,11 @@ function round2(n: number): number {
 function defaultOsdCount(node: Node, services: ReadonlySet<string>): number {
   const result = planDisks(
     node,
-    diskNeedsFrom(
-      { containersGiB: 0, installDiskGB: 0, dataDisks: 0, dataDiskGB: 0 },
-      services,
-    ),
+    diskNeedsFrom({ containersGiB: 0, installDiskGB: 0, dataDisks: 0, dataDiskGB: 0 }, services),
   );
   if (result.ok) return result.plan.osdDisks.length;
   // No OS disk fits: count fixed disks beyond one, the best guess until the disks are fixed.
-  return Math.max(
-    0,
-    node.hardware.disks.filter((d) => !d.removable).length - 1,
-  );
+  return Math.max(0, node.hardware.disks.filter((d) => !d.removable).length - 1);
 }
 
 export function nodeCapacity(
@@ -79,8 +73,7 @@ export function nodeCapacity(
   services: ReadonlySet<string>,
   options: CapacityOptions = {},
 ): NodeCapacity {
-  const { cpu, ram, reservedHostMemoryMiB, reservedHostCpus } =
-    settings.overcommit;
+  const { cpu, ram, reservedHostMemoryMiB, reservedHostCpus } = settings.overcommit;
   const compute = services.has(COMPUTE_SERVICE);
   const threads = node.hardware.cpu.threads;
   const memoryBytes = node.hardware.memoryBytes;
@@ -89,9 +82,7 @@ export function nodeCapacity(
     compute,
     physicalCores: node.hardware.cpu.cores,
     threads,
-    schedulableVcpu: compute
-      ? Math.floor(Math.max(0, threads - reservedHostCpus) * cpu)
-      : 0,
+    schedulableVcpu: compute ? Math.floor(Math.max(0, threads - reservedHostCpus) * cpu) : 0,
     memoryBytes,
     schedulableRamBytes: compute
       ? Math.floor(Math.max(0, memoryBytes - reservedHostMemoryMiB * MiB) * ram)

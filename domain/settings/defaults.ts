@@ -25,10 +25,7 @@ export const OVERCOMMIT_LIMITS = {
   reservedHostMemoryMiB: { default: 4096, min: 512, step: 256 },
   /** Logical CPUs held back for the host (nova reserved_host_cpus). */
   reservedHostCpus: { default: 0, min: 0, step: 1 },
-} as const satisfies Record<
-  string,
-  RatioLimit | { default: number; min: number; step: number }
->;
+} as const satisfies Record<string, RatioLimit | { default: number; min: number; step: number }>;
 
 /** The RAM ratio hyperconverged (compute + Ceph OSD) and hugepage hosts must use: OSDs need their memory guaranteed. */
 export const HCI_RAM_RATIO = 1;

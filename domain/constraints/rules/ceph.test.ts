@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
-import type { ClusterState, Intent } from "../../model";
-import { TB, makeNode, makeState, pick, runRule } from "../testing";
+import type { ClusterState } from "../../model";
+import { TB, makeNode, makeState } from "../testing";
+import { table } from "../rule-table";
 import { rules } from "./ceph";
 
 const nodes = (prefix: string, count: number, roles: string[]) =>
@@ -20,34 +20,7 @@ function cluster(storage: number, extra: Partial<ClusterState> = {}): ClusterSta
 
 const settings = makeState().settings;
 
-interface Case {
-  name: string;
-  state: ClusterState;
-  intent?: Intent;
-  expect?: Record<string, unknown>[];
-}
-
-function table(id: string, cases: Case[]) {
-  describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, expect: expected }) => {
-      const findings = runRule(pick(rules, id), state, intent);
-      if (!expected) {
-        expect(findings).toEqual([]);
-        return;
-      }
-      expect(findings).toHaveLength(expected.length);
-      findings.forEach((f, i) => {
-        expect(f.id).toBe(id);
-        expect(f).toMatchObject(expected[i]!);
-        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(
-          /\{\w+\}/,
-        );
-      });
-    });
-  });
-}
-
-table("ceph-mon-count", [
+table(rules, "ceph-mon-count", [
   { name: "3 monitors on the controllers pass", state: cluster(4) },
   {
     name: "OSDs without any monitor block",
@@ -76,7 +49,7 @@ table("ceph-mon-count", [
   },
 ]);
 
-table("ceph-osd-hosts-vs-replication", [
+table(rules, "ceph-osd-hosts-vs-replication", [
   { name: "4 hosts for pool size 3 pass", state: cluster(4) },
   {
     name: "2 hosts for pool size 3 block",
@@ -136,7 +109,7 @@ table("ceph-osd-hosts-vs-replication", [
   },
 ]);
 
-table("ceph-min-size", [
+table(rules, "ceph-min-size", [
   { name: "size 3 / min 2 passes", state: makeState() },
   {
     name: "min above size blocks",
@@ -173,7 +146,7 @@ table("ceph-min-size", [
 ]);
 
 // 4 storage hosts × 3.84 TB raw = 15.36 TB raw, 5.12 TB usable at size 3; after removing one: 3.84 TB usable.
-table("ceph-capacity-after-removal", [
+table(rules, "ceph-capacity-after-removal", [
   {
     name: "3 TB used fits in 3.84 TB × 85%",
     state: cluster(4, { cephUsedBytes: 3 * TB }),
@@ -207,7 +180,7 @@ table("ceph-capacity-after-removal", [
   },
 ]);
 
-table("ceph-near-full", [
+table(rules, "ceph-near-full", [
   { name: "4 TB of 5.12 TB usable (78%) passes", state: cluster(4, { cephUsedBytes: 4 * TB }) },
   {
     name: "4.5 TB of 5.12 TB usable warns",

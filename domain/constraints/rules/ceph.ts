@@ -56,7 +56,8 @@ const cephMonCount: Rule = {
     none: {
       message: {
         en: "{osdHosts} node(s) hold Ceph OSDs but no node runs a Ceph monitor: the storage cluster cannot form.",
-        "zh-CN": "有 {osdHosts} 个节点承载 Ceph OSD，但没有任何节点运行 Ceph Monitor：存储集群无法建立。",
+        "zh-CN":
+          "有 {osdHosts} 个节点承载 Ceph OSD，但没有任何节点运行 Ceph Monitor：存储集群无法建立。",
       },
       hint: {
         en: "Assign the controller role (it carries ceph-mon) to 3 nodes.",
@@ -76,11 +77,13 @@ const cephMonCount: Rule = {
     "over-max": {
       message: {
         en: "{count} Ceph monitors: more than {max} slows every map update and adds no useful failure tolerance.",
-        "zh-CN": "{count} 个 Ceph Monitor：超过 {max} 个会拖慢每次集群映射更新，且不会带来有意义的容错提升。",
+        "zh-CN":
+          "{count} 个 Ceph Monitor：超过 {max} 个会拖慢每次集群映射更新，且不会带来有意义的容错提升。",
       },
       hint: {
         en: "Keep ceph-mon on 3 or 5 nodes: use a custom role without ceph-mon for the other controllers.",
-        "zh-CN": "请只在 3 个或 5 个节点上运行 ceph-mon：其余控制节点可使用不含 ceph-mon 的自定义角色。",
+        "zh-CN":
+          "请只在 3 个或 5 个节点上运行 ceph-mon：其余控制节点可使用不含 ceph-mon 的自定义角色。",
       },
     },
   },
@@ -106,7 +109,8 @@ const cephMonCount: Rule = {
     if (count > max) return [{ params: { count, max }, variant: "over-max", subjects }];
     // Monitors riding exactly on the controllers are already judged by controllers-odd and controllers-ha.
     if (sameNodes(mons, ctx.nodesWithService(CONTROL_SERVICE))) return [];
-    if (count === 1) return ctx.state.settings.ha ? [{ params: { count }, variant: "single", subjects }] : [];
+    if (count === 1)
+      return ctx.state.settings.ha ? [{ params: { count }, variant: "single", subjects }] : [];
     if (count % 2 === 0) return [{ params: { count, lower: count - 1 }, subjects }];
     return [];
   },
@@ -126,7 +130,8 @@ const cephOsdHostsVsReplication: Rule = {
   },
   hint: {
     en: "Give the storage (or hci) role to {missing} more node(s) with a free data disk, or lower the pool size in the settings.",
-    "zh-CN": "请再为 {missing} 个带空闲数据盘的节点分配存储（或 hci）角色，或在设置中降低存储池副本数。",
+    "zh-CN":
+      "请再为 {missing} 个带空闲数据盘的节点分配存储（或 hci）角色，或在设置中降低存储池副本数。",
   },
   variants: {
     "no-spare": {
@@ -156,7 +161,8 @@ const cephOsdHostsVsReplication: Rule = {
     const hosts = osdHosts(ctx);
     const count = hosts.length;
     if (count === 0) {
-      if (ctx.nodesWithService("cinder-volume-lvm").length > 0 || ctx.state.nodes.length === 0) return [];
+      if (ctx.nodesWithService("cinder-volume-lvm").length > 0 || ctx.state.nodes.length === 0)
+        return [];
       return [
         {
           params: { hosts: 0, poolSize },
@@ -170,7 +176,9 @@ const cephOsdHostsVsReplication: Rule = {
     if (count < poolSize)
       return [{ params: { hosts: count, poolSize, missing: poolSize - count }, subjects }];
     if (count === poolSize)
-      return [{ params: { hosts: count, poolSize }, severity: "info", variant: "no-spare", subjects }];
+      return [
+        { params: { hosts: count, poolSize }, severity: "info", variant: "no-spare", subjects },
+      ];
     return [];
   },
 };
@@ -230,7 +238,10 @@ const cephMinSize: Rule = {
     const setMin = (value: number) => ({
       action: "set-setting",
       params: { path: "ceph.minSize", value },
-      label: localize({ en: "Set min_size to {value}", "zh-CN": "将 min_size 设为 {value}" }, { value }),
+      label: localize(
+        { en: "Set min_size to {value}", "zh-CN": "将 min_size 设为 {value}" },
+        { value },
+      ),
     });
     if (poolSize < 1 || minSize < 1 || minSize > poolSize) {
       return [

@@ -47,13 +47,8 @@ function parsedDhcp(state: ClusterState): ParsedDhcp | null {
 
 function validRange(state: ClusterState): (ParsedDhcp & { cidr: Cidr }) | null {
   const dhcp = parsedDhcp(state);
-  if (!dhcp || !dhcp.cidr || dhcp.cidr.family !== dhcp.start.family)
-    return null;
-  if (
-    !isUsableHost(dhcp.cidr, dhcp.start) ||
-    !isUsableHost(dhcp.cidr, dhcp.end)
-  )
-    return null;
+  if (!dhcp || !dhcp.cidr || dhcp.cidr.family !== dhcp.start.family) return null;
+  if (!isUsableHost(dhcp.cidr, dhcp.start) || !isUsableHost(dhcp.cidr, dhcp.end)) return null;
   return dhcp as ParsedDhcp & { cidr: Cidr };
 }
 
@@ -124,8 +119,7 @@ const dhcpRangeValid: Rule = {
     "includes-network-address": {
       message: {
         en: "The DHCP range {start}–{end} includes {address}, the network address of {cidr}.",
-        "zh-CN":
-          "DHCP 地址池 {start}–{end} 包含了 {cidr} 的网络地址 {address}。",
+        "zh-CN": "DHCP 地址池 {start}–{end} 包含了 {cidr} 的网络地址 {address}。",
       },
       hint: {
         en: "Start the range at {first} or later.",
@@ -135,8 +129,7 @@ const dhcpRangeValid: Rule = {
     "includes-broadcast": {
       message: {
         en: "The DHCP range {start}–{end} includes {address}, the broadcast address of {cidr}.",
-        "zh-CN":
-          "DHCP 地址池 {start}–{end} 包含了 {cidr} 的广播地址 {address}。",
+        "zh-CN": "DHCP 地址池 {start}–{end} 包含了 {cidr} 的广播地址 {address}。",
       },
       hint: {
         en: "End the range at {last} or earlier.",
@@ -216,9 +209,7 @@ const dhcpRangeValid: Rule = {
       last: formatIp(usable.end, cidr.family),
     };
     if (a.value < cidr.first || b.value > cidr.last) {
-      return [
-        { params: { start, end, ...bounds }, subjects: { fields: FIELDS } },
-      ];
+      return [{ params: { start, end, ...bounds }, subjects: { fields: FIELDS } }];
     }
     const reserved: { variant: string; value: bigint }[] = [];
     if (usable.start !== cidr.first)
@@ -270,15 +261,13 @@ const dhcpRangeNoOverlap: Rule = {
       },
       hint: {
         en: "Shrink the DHCP range or move the VIP so that {address} is outside the range.",
-        "zh-CN":
-          "请缩小 DHCP 地址池或更换虚拟 IP，使 {address} 位于地址池之外。",
+        "zh-CN": "请缩小 DHCP 地址池或更换虚拟 IP，使 {address} 位于地址池之外。",
       },
     },
     nodes: {
       message: {
         en: "The DHCP range {start}–{end} contains the fixed provisioning addresses of {count} node(s): {nodes}.",
-        "zh-CN":
-          "DHCP 地址池 {start}–{end} 包含 {count} 个节点的固定部署网络地址：{nodes}。",
+        "zh-CN": "DHCP 地址池 {start}–{end} 包含 {count} 个节点的固定部署网络地址：{nodes}。",
       },
       hint: {
         en: "Keep fixed node addresses out of the DHCP range: shrink the range, or clear those addresses so that Cairn assigns new ones outside it.",
@@ -302,11 +291,7 @@ const dhcpRangeNoOverlap: Rule = {
       network.ranges.forEach((range, index) => {
         const r = parseRange(range);
         if (!r || r.family !== dhcp.start.family) return;
-        if (
-          r.interval.start > dhcp.end.value ||
-          dhcp.start.value > r.interval.end
-        )
-          return;
+        if (r.interval.start > dhcp.end.value || dhcp.start.value > r.interval.end) return;
         // The same range declared on the network as its DHCP range is not a clash with itself.
         if (
           range.purpose === "dhcp" &&
@@ -338,15 +323,10 @@ const dhcpRangeNoOverlap: Rule = {
         });
       });
     }
-    const scope =
-      ctx.intent.kind === "add-nodes" ? new Set(ctx.intent.nodeIds) : null;
+    const scope = ctx.intent.kind === "add-nodes" ? new Set(ctx.intent.nodeIds) : null;
     const clashing = ctx.state.nodes.filter((n) => {
       const address = n.addresses.provisioning;
-      return (
-        address !== undefined &&
-        (!scope || scope.has(n.id)) &&
-        inRange(parseIp(address))
-      );
+      return address !== undefined && (!scope || scope.has(n.id)) && inRange(parseIp(address));
     });
     if (clashing.length > 0) {
       hits.push({
@@ -365,10 +345,7 @@ const dhcpRangeNoOverlap: Rule = {
 };
 
 /** A larger end for the range, when the subnet can hold `wanted` addresses from `start` without crossing the gateway or a VIP. */
-function largerEnd(
-  dhcp: ParsedDhcp & { cidr: Cidr },
-  wanted: number,
-): string | null {
+function largerEnd(dhcp: ParsedDhcp & { cidr: Cidr }, wanted: number): string | null {
   const usable = usableInterval(dhcp.cidr) as Interval;
   const end = dhcp.start.value + BigInt(wanted) - 1n;
   if (end > usable.end) return null;
@@ -384,12 +361,8 @@ function largerEnd(
     if (r && range.purpose !== "dhcp") fixed.push(r.interval);
   }
   const merged = mergeIntervals(fixed);
-  const crosses = merged.some(
-    (i) => i.start <= end && i.end >= dhcp.start.value,
-  );
-  return crosses || inIntervals(merged, end)
-    ? null
-    : formatIp(end, dhcp.cidr.family);
+  const crosses = merged.some((i) => i.start <= end && i.end >= dhcp.start.value);
+  return crosses || inIntervals(merged, end) ? null : formatIp(end, dhcp.cidr.family);
 }
 
 const dhcpRangeSize: Rule = {
@@ -406,8 +379,7 @@ const dhcpRangeSize: Rule = {
   },
   hint: {
     en: "Extend the range to {wanted} addresses; old leases from discovery are still held while nodes are provisioned.",
-    "zh-CN":
-      "请将地址池扩大到 {wanted} 个地址；节点部署期间，发现阶段的旧租约仍会占用地址。",
+    "zh-CN": "请将地址池扩大到 {wanted} 个地址；节点部署期间，发现阶段的旧租约仍会占用地址。",
   },
   variants: {
     "too-small": {
@@ -418,8 +390,7 @@ const dhcpRangeSize: Rule = {
       },
       hint: {
         en: "Extend the range to at least {wanted} addresses ({perNode} per node), or enlarge the provisioning network.",
-        "zh-CN":
-          "请将地址池扩大到至少 {wanted} 个地址（每个节点 {perNode} 个），或扩大部署网络。",
+        "zh-CN": "请将地址池扩大到至少 {wanted} 个地址（每个节点 {perNode} 个），或扩大部署网络。",
       },
     },
   },
@@ -457,11 +428,7 @@ const dhcpRangeSize: Rule = {
       subjects: { fields: ["settings.dhcp.end"] },
       ...(fix ? { fix } : {}),
     };
-    return [
-      size < BigInt(nodes)
-        ? { ...hit, severity: "block", variant: "too-small" }
-        : hit,
-    ];
+    return [size < BigInt(nodes) ? { ...hit, severity: "block", variant: "too-small" } : hit];
   },
 };
 
@@ -479,17 +446,14 @@ const dhcpShrinkOrphansLeases: Rule = {
   },
   hint: {
     en: "Keep those addresses inside the new range, or change the range after those nodes have been provisioned with fixed addresses.",
-    "zh-CN":
-      "请让新地址池继续包含这些地址，或在这些节点以固定地址完成部署后再修改地址池。",
+    "zh-CN": "请让新地址池继续包含这些地址，或在这些节点以固定地址完成部署后再修改地址池。",
   },
   check(ctx) {
     const oldRange = parsedDhcp(ctx.before);
     const newRange = parsedDhcp(ctx.state);
     if (!oldRange || !newRange) return [];
     const inside = (ip: IpAddress, r: ParsedDhcp) =>
-      ip.family === r.start.family &&
-      ip.value >= r.start.value &&
-      ip.value <= r.end.value;
+      ip.family === r.start.family && ip.value >= r.start.value && ip.value <= r.end.value;
     // Leases are what the agents report on their NICs; node.addresses holds fixed addresses, which live outside the range.
     const orphaned = ctx.before.nodes.filter((n) =>
       n.hardware.nics.some((nic) =>

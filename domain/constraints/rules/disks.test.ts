@@ -1,4 +1,3 @@
-import { describe, expect, it } from "vitest";
 import type { Disk, Node } from "../../model";
 import { GB, makeDisk, makeHardware, makeNode, makeState, TB } from "../testing";
 import { table } from "../rule-table";
@@ -150,19 +149,3 @@ table(rules, "storage-has-osd-disk", [
     ],
   },
 ]);
-
-describe("texts", () => {
-  const placeholders = (text: string) => [...new Set(text.match(/\{\w+\}/g) ?? [])].sort();
-  it.each(rules.map((rule) => [rule.id, rule] as const))(
-    "%s says the same things in both languages",
-    (_id, rule) => {
-      for (const text of [rule, ...Object.values(rule.variants ?? {})]) {
-        for (const t of [text.message, text.hint]) {
-          expect(t.en.length).toBeGreaterThan(0);
-          expect(t["zh-CN"]).toMatch(/[\u4e00-\u9fff]/);
-          expect(placeholders(t["zh-CN"])).toEqual(placeholders(t.en));
-        }
-      }
-    },
-  );
-});

@@ -39,17 +39,10 @@ function inScope(ctx: RuleContext): (node: Node) => boolean {
 function needsOf(ctx: RuleContext): (node: Node) => DiskNeeds {
   const cache = new Map<string, DiskNeeds>();
   return (node) => {
-    const key =
-      node.roles.length === 1
-        ? (node.roles[0] as string)
-        : node.roles.join("\u0000");
+    const key = node.roles.length === 1 ? (node.roles[0] as string) : node.roles.join("\u0000");
     let needs = cache.get(key);
     if (!needs) {
-      const requirements = nodeRequirements(
-        ctx.catalog,
-        node.roles,
-        ctx.state.cluster.customRoles,
-      );
+      const requirements = nodeRequirements(ctx.catalog, node.roles, ctx.state.cluster.customRoles);
       needs = diskNeedsFrom(requirements, ctx.servicesOf(node));
       cache.set(key, needs);
     }
@@ -122,9 +115,7 @@ const hostInstallDisk: Rule = {
         roleMinimum: formatDiskSize(needs.installDiskBytes ?? 0),
       };
       // When the operator's choice is what fails, offer the disk Cairn would pick instead.
-      const auto = node.osDisk
-        ? pickOsDisk({ ...node, osDisk: undefined }, minimum)
-        : null;
+      const auto = node.osDisk ? pickOsDisk({ ...node, osDisk: undefined }, minimum) : null;
       const fix =
         auto && auto.ok
           ? {
@@ -141,9 +132,7 @@ const hostInstallDisk: Rule = {
       hits.push({
         params,
         subjects: { nodes: [node.id], fields: [`nodes.${node.id}.osDisk`] },
-        ...(problem.code === "no-install-disk"
-          ? {}
-          : { variant: problem.code }),
+        ...(problem.code === "no-install-disk" ? {} : { variant: problem.code }),
         ...fix,
       });
     }

@@ -27,8 +27,7 @@ const dnsServersCount: Rule = {
   override: "none",
   message: {
     en: "{count} DNS servers are set; a node's resolver uses at most {max}, so the rest would be ignored.",
-    "zh-CN":
-      "当前设置了 {count} 个 DNS 服务器；节点的解析器最多使用 {max} 个，其余的会被忽略。",
+    "zh-CN": "当前设置了 {count} 个 DNS 服务器；节点的解析器最多使用 {max} 个，其余的会被忽略。",
   },
   hint: {
     en: "Keep the {max} servers closest to the cluster.",
@@ -38,8 +37,7 @@ const dnsServersCount: Rule = {
     none: {
       message: {
         en: "No DNS server is set: nodes cannot resolve package mirrors, NTP hostnames or each other's names.",
-        "zh-CN":
-          "未设置 DNS 服务器：节点无法解析软件源、NTP 主机名以及彼此的名称。",
+        "zh-CN": "未设置 DNS 服务器：节点无法解析软件源、NTP 主机名以及彼此的名称。",
       },
       hint: {
         en: "Add 1 to {max} DNS server addresses reachable from the management network.",
@@ -86,8 +84,7 @@ const dnsServerValid: Rule = {
   },
   hint: {
     en: "Enter the nameserver's IP address: a resolver cannot look up the name of its own nameserver.",
-    "zh-CN":
-      "请填写 DNS 服务器的 IP 地址：解析器无法通过域名找到自己的 DNS 服务器。",
+    "zh-CN": "请填写 DNS 服务器的 IP 地址：解析器无法通过域名找到自己的 DNS 服务器。",
   },
   variants: {
     family: {
@@ -135,8 +132,7 @@ const dnsDomainValid: Rule = {
   override: "none",
   message: {
     en: 'The base domain "{domain}" has an invalid label "{label}": labels are 1–63 letters, digits and inner hyphens.',
-    "zh-CN":
-      "基础域名“{domain}”中的“{label}”无效：每段须为 1–63 个字母、数字或中间的连字符。",
+    "zh-CN": "基础域名“{domain}”中的“{label}”无效：每段须为 1–63 个字母、数字或中间的连字符。",
   },
   hint: {
     en: "Use a domain such as cloud.example.com.",
@@ -163,16 +159,14 @@ const dnsDomainValid: Rule = {
     uppercase: {
       message: {
         en: 'The base domain "{domain}" has capital letters; Kubernetes node names built from it must be lowercase.',
-        "zh-CN":
-          "基础域名“{domain}”包含大写字母；由它组成的 Kubernetes 节点名称必须为小写。",
+        "zh-CN": "基础域名“{domain}”包含大写字母；由它组成的 Kubernetes 节点名称必须为小写。",
       },
       hint: { en: "Use {lower}.", "zh-CN": "请改用 {lower}。" },
     },
     "numeric-tld": {
       message: {
         en: 'The base domain "{domain}" ends in the all-digit label "{label}", which no top-level domain is.',
-        "zh-CN":
-          "基础域名“{domain}”以纯数字“{label}”结尾，顶级域名不能是纯数字。",
+        "zh-CN": "基础域名“{domain}”以纯数字“{label}”结尾，顶级域名不能是纯数字。",
       },
       hint: {
         en: "Use a domain such as cloud.example.com.",
@@ -192,9 +186,7 @@ const dnsDomainValid: Rule = {
         params: { path: "dns.domain", value: lower },
         label: { en: `Use ${lower}`, "zh-CN": `改用 ${lower}` },
       };
-      return [
-        { params: { domain, lower }, variant: "uppercase", subjects, fix },
-      ];
+      return [{ params: { domain, lower }, variant: "uppercase", subjects, fix }];
     }
     switch (problem.code) {
       case "empty":

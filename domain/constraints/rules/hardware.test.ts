@@ -1,34 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { ClusterState, Hardware, Intent } from "../../model";
+import type { Hardware } from "../../model";
 import { GiB, makeHardware, makeNic, makeNode, makeState, pick, runRule } from "../testing";
+import { table } from "../rule-table";
 import { rules } from "./hardware";
-
-interface Case {
-  name: string;
-  state: ClusterState;
-  intent?: Intent;
-  expect?: Record<string, unknown>[];
-}
-
-function table(id: string, cases: Case[]) {
-  describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, expect: expected }) => {
-      const findings = runRule(pick(rules, id), state, intent);
-      if (!expected) {
-        expect(findings).toEqual([]);
-        return;
-      }
-      expect(findings).toHaveLength(expected.length);
-      findings.forEach((f, i) => {
-        expect(f.id).toBe(id);
-        expect(f).toMatchObject(expected[i]!);
-        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(
-          /\{\w+\}/,
-        );
-      });
-    });
-  });
-}
 
 const hw = (
   cpu: Partial<Hardware["cpu"]>,
@@ -48,7 +22,7 @@ const edge = hw(
   64,
 );
 
-table("host-min-hw-for-role", [
+table(rules, "host-min-hw-for-role", [
   { name: "the default nodes pass", state: makeState() },
   { name: "an edge box is enough for compute (8 cores, 32 GiB)", state: one(edge, ["compute"]) },
   {
@@ -115,7 +89,7 @@ table("host-min-hw-for-role", [
   },
 ]);
 
-table("compute-virt-extensions", [
+table(rules, "compute-virt-extensions", [
   { name: "vmx passes", state: one(hw({ virtualization: "vmx" }), ["compute"]) },
   {
     name: "aarch64 with /dev/kvm passes",
@@ -160,7 +134,7 @@ describe("compute-virt-extensions aarch64 text", () => {
   });
 });
 
-table("compute-mixed-arch", [
+table(rules, "compute-mixed-arch", [
   { name: "all x86_64 passes", state: makeState() },
   {
     name: "one aarch64 hypervisor among x86_64 is noted",
@@ -176,7 +150,7 @@ const slowNics = [
   makeNic({ name: "eno2", mac: "52:54:00:aa:00:02", speedMbps: 1000 }),
 ];
 
-table("storage-nic-speed", [
+table(rules, "storage-nic-speed", [
   { name: "25 GbE storage hosts pass", state: makeState() },
   {
     name: "unknown NIC speeds are not judged",

@@ -3,7 +3,15 @@
  * from the release's catalog (roles' own minimums, or the sum of their services' for custom roles).
  */
 import type { Node } from "../../model";
-import { COMPUTE_SERVICE, GiB, NODE_OPS, OSD_SERVICE, nameList, requirementsOf, round1 } from "../facts";
+import {
+  COMPUTE_SERVICE,
+  GiB,
+  NODE_OPS,
+  OSD_SERVICE,
+  nameList,
+  requirementsOf,
+  round1,
+} from "../facts";
 import type { Hit, Rule } from "../types";
 
 /** Ceph's recommendation for the cluster (replication) network; 1 GbE saturates during recovery. */
@@ -21,7 +29,11 @@ function grouped(): { add(key: string, node: Node, make: () => Hit): void; hits(
     hits() {
       return [...groups.values()].map(({ hit, nodes }) => ({
         ...hit,
-        params: { ...hit.params, count: nodes.length, hosts: nameList(nodes.map((n) => n.hostname)) },
+        params: {
+          ...hit.params,
+          count: nodes.length,
+          hosts: nameList(nodes.map((n) => n.hostname)),
+        },
         subjects: { nodes: nodes.map((n) => n.id) },
       }));
     },
@@ -147,7 +159,8 @@ const computeMixedArch: Rule = {
   },
   hint: {
     en: "Upload images for both architectures (hw_architecture property) and group the hosts in per-architecture aggregates.",
-    "zh-CN": "请为两种架构分别上传镜像（设置 hw_architecture 属性），并按架构将主机划分到不同的主机聚合。",
+    "zh-CN":
+      "请为两种架构分别上传镜像（设置 hw_architecture 属性），并按架构将主机划分到不同的主机聚合。",
   },
   check(ctx) {
     let x86 = 0;
@@ -182,7 +195,8 @@ const storageNicSpeed: Rule = {
     let fastest = 0;
     for (const node of ctx.nodesWithService(OSD_SERVICE)) {
       let best = 0;
-      for (const nic of node.hardware.nics) if ((nic.speedMbps ?? 0) > best) best = nic.speedMbps ?? 0;
+      for (const nic of node.hardware.nics)
+        if ((nic.speedMbps ?? 0) > best) best = nic.speedMbps ?? 0;
       // Unknown speeds (virtual NICs, link down at discovery) are not evidence of a slow host.
       if (best === 0) continue;
       if (best < STORAGE_NIC_MIN_MBPS) {
@@ -205,4 +219,9 @@ const storageNicSpeed: Rule = {
   },
 };
 
-export const rules: Rule[] = [hostMinHwForRole, computeVirtExtensions, computeMixedArch, storageNicSpeed];
+export const rules: Rule[] = [
+  hostMinHwForRole,
+  computeVirtExtensions,
+  computeMixedArch,
+  storageNicSpeed,
+];

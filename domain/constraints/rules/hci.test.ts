@@ -1,34 +1,7 @@
-import { describe, expect, it } from "vitest";
-import type { ClusterState, Intent } from "../../model";
-import { GiB, TB, makeDisk, makeHardware, makeNode, makeState, pick, runRule } from "../testing";
+import type { ClusterState } from "../../model";
+import { GiB, TB, makeDisk, makeHardware, makeNode, makeState } from "../testing";
+import { table } from "../rule-table";
 import { rules } from "./hci";
-
-interface Case {
-  name: string;
-  state: ClusterState;
-  intent?: Intent;
-  expect?: Record<string, unknown>[];
-}
-
-function table(id: string, cases: Case[]) {
-  describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, expect: expected }) => {
-      const findings = runRule(pick(rules, id), state, intent);
-      if (!expected) {
-        expect(findings).toEqual([]);
-        return;
-      }
-      expect(findings).toHaveLength(expected.length);
-      findings.forEach((f, i) => {
-        expect(f.id).toBe(id);
-        expect(f).toMatchObject(expected[i]!);
-        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(
-          /\{\w+\}/,
-        );
-      });
-    });
-  });
-}
 
 const base = makeState();
 const ctrl = base.nodes.filter((n) => n.roles.includes("controller"));
@@ -50,7 +23,7 @@ function hciCluster(
 
 // Default HCI node: 64 threads × 4 = 256 vCPU → 128 typical VMs by CPU; 256 − 4 − 2 × 4 = 244 GiB
 // → 54 VMs by memory; budget 4 + 8 + 27 = 39 GiB.
-table("hci-memory-budget", [
+table(rules, "hci-memory-budget", [
   { name: "a split cluster has no HCI budget", state: base },
   {
     name: "40 GiB reserved covers the 39 GiB budget",
@@ -105,7 +78,7 @@ table("hci-memory-budget", [
   },
 ]);
 
-table("hci-no-ram-overcommit", [
+table(rules, "hci-no-ram-overcommit", [
   { name: "ratio 1.0 on HCI passes", state: hciCluster({ reservedHostMemoryMiB: 40 * 1024 }) },
   {
     name: "ratio 1.5 without HCI nodes passes",

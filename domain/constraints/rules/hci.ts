@@ -30,7 +30,9 @@ export interface HciMemoryPlan {
  */
 export function hciMemoryPlan(ctx: RuleContext, node: Node): HciMemoryPlan {
   const osds = osdDisks(ctx, node).length;
-  const capacity = nodeCapacity(node, ctx.state.settings, ctx.servicesOf(node), { osdCountOf: () => osds });
+  const capacity = nodeCapacity(node, ctx.state.settings, ctx.servicesOf(node), {
+    osdCountOf: () => osds,
+  });
   const memoryGiB = node.hardware.memoryBytes / 1024 ** 3;
   const hostGiB = HCI_MEMORY.hostGiB;
   const osdGiB = HCI_MEMORY.perOsdGiB * osds;

@@ -1,34 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { ClusterState, Intent, Node } from "../../model";
-import { TEST_NOW, makeHardware, makeNic, makeNode, makeState, pick, runRule } from "../testing";
+import type { Node } from "../../model";
+import { TEST_NOW, makeHardware, makeNic, makeNode, makeState } from "../testing";
+import { table } from "../rule-table";
 import { isValidHostname, rules, suggestHostname } from "./hosts";
-
-interface Case {
-  name: string;
-  state: ClusterState;
-  intent?: Intent;
-  expect?: Record<string, unknown>[];
-}
-
-function table(id: string, cases: Case[]) {
-  describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, expect: expected }) => {
-      const findings = runRule(pick(rules, id), state, intent);
-      if (!expected) {
-        expect(findings).toEqual([]);
-        return;
-      }
-      expect(findings).toHaveLength(expected.length);
-      findings.forEach((f, i) => {
-        expect(f.id).toBe(id);
-        expect(f).toMatchObject(expected[i]!);
-        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(
-          /\{\w+\}/,
-        );
-      });
-    });
-  });
-}
 
 const plus = (...extra: Node[]) => makeState({ nodes: [...makeState().nodes, ...extra] });
 
@@ -52,7 +26,7 @@ describe("hostname helpers", () => {
   });
 });
 
-table("hostname-valid-unique", [
+table(rules, "hostname-valid-unique", [
   { name: "distinct valid names pass", state: makeState() },
   {
     name: "an uppercase name with an underscore blocks and offers a rename",
@@ -85,7 +59,7 @@ table("hostname-valid-unique", [
 
 const minutesAgo = (m: number) => TEST_NOW - m * 60_000;
 
-table("host-agent-connected", [
+table(rules, "host-agent-connected", [
   { name: "nodes described in a file (no heartbeat) pass", state: makeState() },
   {
     name: "a heartbeat 2 minutes ago passes",
@@ -128,7 +102,7 @@ const withOffsets = (offsets: Record<string, number>) =>
     ),
   });
 
-table("host-clock-skew", [
+table(rules, "host-clock-skew", [
   { name: "small offsets pass", state: withOffsets({ "ctrl-1": 1.5, "cmp-1": -30, "stor-1": 90 }) },
   {
     name: "+150 s and -150 s are 300 s apart",
@@ -162,7 +136,7 @@ table("host-clock-skew", [
   },
 ]);
 
-table("host-mac-unique", [
+table(rules, "host-mac-unique", [
   { name: "distinct MACs pass", state: makeState() },
   {
     name: "a cloned VM with the same MAC blocks",

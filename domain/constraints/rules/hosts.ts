@@ -56,7 +56,8 @@ const hostnameValidUnique: Rule = {
     duplicate: {
       message: {
         en: '{count} nodes are named "{hostname}" ({ids}): DNS records and certificates need unique names.',
-        "zh-CN": "有 {count} 个节点的主机名都是“{hostname}”（{ids}）：DNS 记录和证书要求主机名唯一。",
+        "zh-CN":
+          "有 {count} 个节点的主机名都是“{hostname}”（{ids}）：DNS 记录和证书要求主机名唯一。",
       },
       hint: {
         en: "Give each of these nodes its own name, e.g. {hostname}-2.",
@@ -91,7 +92,11 @@ const hostnameValidUnique: Rule = {
     for (const [, nodes] of byName) {
       if (nodes.length < 2) continue;
       hits.push({
-        params: { hostname: nodes[0]!.hostname, count: nodes.length, ids: nameList(nodes.map((n) => n.id)) },
+        params: {
+          hostname: nodes[0]!.hostname,
+          count: nodes.length,
+          ids: nameList(nodes.map((n) => n.id)),
+        },
         variant: "duplicate",
         subjects: { nodes: nodes.map((n) => n.id) },
       });
@@ -104,7 +109,14 @@ const hostAgentConnected: Rule = {
   id: "host-agent-connected",
   category: "hosts",
   severity: "block",
-  operations: ["validate", "deploy", "add-nodes", "change-roles", "change-settings", "exit-maintenance"],
+  operations: [
+    "validate",
+    "deploy",
+    "add-nodes",
+    "change-roles",
+    "change-settings",
+    "exit-maintenance",
+  ],
   steps: ["discover"],
   override: "force",
   message: {
@@ -124,7 +136,10 @@ const hostAgentConnected: Rule = {
     for (const node of ctx.state.nodes) {
       if (node.status === "maintenance" || node.status === "removing") continue;
       const silentFor = node.lastHeartbeatAt === undefined ? undefined : now - node.lastHeartbeatAt;
-      if ((silentFor !== undefined && silentFor > HEARTBEAT_TIMEOUT_MS) || node.status === "offline") {
+      if (
+        (silentFor !== undefined && silentFor > HEARTBEAT_TIMEOUT_MS) ||
+        node.status === "offline"
+      ) {
         offline.push(node);
         longest = Math.max(longest, silentFor ?? 0);
       }
@@ -244,4 +259,9 @@ const hostMacUnique: Rule = {
   },
 };
 
-export const rules: Rule[] = [hostnameValidUnique, hostAgentConnected, hostClockSkew, hostMacUnique];
+export const rules: Rule[] = [
+  hostnameValidUnique,
+  hostAgentConnected,
+  hostClockSkew,
+  hostMacUnique,
+];

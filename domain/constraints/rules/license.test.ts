@@ -1,49 +1,14 @@
-import { describe, expect, it } from "vitest";
-import type { ClusterState, Intent, LicenseClaims } from "../../model";
-import {
-  TEST_NOW,
-  defaultLicense,
-  makeHardware,
-  makeNode,
-  makeState,
-  pick,
-  runRule,
-} from "../testing";
+import type { ClusterState, LicenseClaims } from "../../model";
+import { TEST_NOW, defaultLicense, makeHardware, makeNode, makeState } from "../testing";
+import { table } from "../rule-table";
 import { rules } from "./license";
-
-interface Case {
-  name: string;
-  state: ClusterState;
-  intent?: Intent;
-  expect?: Record<string, unknown>[];
-}
-
-function table(id: string, cases: Case[]) {
-  describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, expect: expected }) => {
-      const findings = runRule(pick(rules, id), state, intent);
-      if (!expected) {
-        expect(findings).toEqual([]);
-        return;
-      }
-      expect(findings).toHaveLength(expected.length);
-      findings.forEach((f, i) => {
-        expect(f.id).toBe(id);
-        expect(f).toMatchObject(expected[i]!);
-        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(
-          /\{\w+\}/,
-        );
-      });
-    });
-  });
-}
 
 const withLicense = (claims: Partial<LicenseClaims>, extra: Partial<ClusterState> = {}) =>
   makeState({ license: { ...defaultLicense(), ...claims }, ...extra });
 const day = 24 * 3600;
 const nowS = TEST_NOW / 1000;
 
-table("license-present", [
+table(rules, "license-present", [
   { name: "a loaded license passes", state: makeState(), intent: { kind: "deploy" } },
   {
     name: "no license blocks a deploy",
@@ -63,7 +28,7 @@ table("license-present", [
   },
 ]);
 
-table("license-expired", [
+table(rules, "license-expired", [
   { name: "valid for another year passes", state: makeState() },
   {
     name: "expired 14 days ago blocks adding nodes",
@@ -88,7 +53,7 @@ table("license-expired", [
   },
 ]);
 
-table("license-not-yet-valid", [
+table(rules, "license-not-yet-valid", [
   { name: "already valid passes", state: makeState() },
   {
     name: "valid only from next month blocks",
@@ -101,7 +66,7 @@ table("license-not-yet-valid", [
 const extraNodes = (count: number) =>
   Array.from({ length: count }, (_, i) => makeNode({ id: `new-${i + 1}`, roles: ["compute"] }));
 
-table("license-node-limit", [
+table(rules, "license-node-limit", [
   { name: "9 nodes of 100 pass", state: makeState() },
   {
     name: "adding 3 nodes needs 12, the license allows 10",
@@ -122,7 +87,7 @@ table("license-node-limit", [
   },
 ]);
 
-table("license-socket-limit", [
+table(rules, "license-socket-limit", [
   { name: "18 sockets of 200 pass", state: makeState() },
   {
     name: "18 sockets against 16 block",
@@ -137,7 +102,7 @@ table("license-socket-limit", [
   },
 ]);
 
-table("license-region-limit", [
+table(rules, "license-region-limit", [
   { name: "1 region of 3 passes", state: makeState() },
   {
     name: "4 regions of 3 block",
@@ -158,7 +123,7 @@ const kunpeng = makeHardware({
   },
 });
 
-table("license-feature", [
+table(rules, "license-feature", [
   { name: "no HCI and no Arm pass without features", state: withLicense({ features: [] }) },
   {
     name: "HCI nodes need the hci feature",

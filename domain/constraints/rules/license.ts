@@ -12,7 +12,13 @@ export const LICENSE_WARN_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const GROWTH_OPS: readonly IntentKind[] = ["validate", "deploy", "add-nodes", "change-roles"];
-const LICENSED_OPS: readonly IntentKind[] = ["validate", "deploy", "add-nodes", "change-roles", "upgrade"];
+const LICENSED_OPS: readonly IntentKind[] = [
+  "validate",
+  "deploy",
+  "add-nodes",
+  "change-roles",
+  "upgrade",
+];
 
 const isoDate = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString().slice(0, 10);
 
@@ -81,7 +87,9 @@ const licenseExpired: Rule = {
       return [{ params: { ...params, days: Math.floor((now - expiresMs) / DAY_MS) }, subjects }];
     const daysLeft = Math.ceil((expiresMs - now) / DAY_MS);
     if (daysLeft <= LICENSE_WARN_DAYS)
-      return [{ params: { ...params, days: daysLeft }, severity: "warn", variant: "expiring", subjects }];
+      return [
+        { params: { ...params, days: daysLeft }, severity: "warn", variant: "expiring", subjects },
+      ];
     return [];
   },
 };
@@ -144,7 +152,8 @@ const licenseNodeLimit: Rule = {
     adding: {
       message: {
         en: "Adding {added} nodes needs {count}, the license {licenseId} allows {max}.",
-        "zh-CN": "添加 {added} 个节点后共需 {count} 个节点授权，许可证 {licenseId} 最多允许 {max} 个。",
+        "zh-CN":
+          "添加 {added} 个节点后共需 {count} 个节点授权，许可证 {licenseId} 最多允许 {max} 个。",
       },
       hint: {
         en: "Add at most {room} node(s) now, or ask your vendor for a license for {count} nodes.",
@@ -170,7 +179,9 @@ const licenseNodeLimit: Rule = {
         },
       ];
     }
-    return [{ params: { ...params, excess: count - max }, subjects: { fields: ["license.maxNodes"] } }];
+    return [
+      { params: { ...params, excess: count - max }, subjects: { fields: ["license.maxNodes"] } },
+    ];
   },
 };
 
@@ -183,7 +194,8 @@ const licenseSocketLimit: Rule = {
   override: "none",
   message: {
     en: "The cluster's {nodes} nodes have {sockets} CPU sockets; the license {licenseId} allows {max}.",
-    "zh-CN": "集群的 {nodes} 个节点共有 {sockets} 个 CPU 插槽；许可证 {licenseId} 最多允许 {max} 个。",
+    "zh-CN":
+      "集群的 {nodes} 个节点共有 {sockets} 个 CPU 插槽；许可证 {licenseId} 最多允许 {max} 个。",
   },
   hint: {
     en: "Remove nodes holding {excess} sockets, or ask your vendor for a license for {sockets} sockets.",
@@ -198,7 +210,8 @@ const licenseSocketLimit: Rule = {
       },
       hint: {
         en: "Add nodes with at most {room} sockets in total, or ask your vendor for a license for {sockets} sockets.",
-        "zh-CN": "本次添加的节点插槽总数不能超过 {room} 个，或向供应商申请支持 {sockets} 个插槽的许可证。",
+        "zh-CN":
+          "本次添加的节点插槽总数不能超过 {room} 个，或向供应商申请支持 {sockets} 个插槽的许可证。",
       },
     },
   },

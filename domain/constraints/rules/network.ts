@@ -44,10 +44,7 @@ const MTU_CRITICAL: readonly NetworkName[] = ["storage", "tenant"];
 /** The service that runs virtual routers; its nodes need a public address like controllers do. */
 const L3_SERVICE = "neutron-l3";
 
-export function networkOf(
-  state: ClusterState,
-  name: NetworkName,
-): Network | undefined {
+export function networkOf(state: ClusterState, name: NetworkName): Network | undefined {
   return state.networks.find((n) => n.name === name);
 }
 
@@ -56,8 +53,7 @@ function cidrOf(network: Network): Cidr | null {
   return result.ok ? result.cidr : null;
 }
 
-const field = (network: Network, path: string) =>
-  `networks.${network.name}.${path}`;
+const field = (network: Network, path: string) => `networks.${network.name}.${path}`;
 
 const cidrVariants: Record<string, RuleText> = Object.fromEntries(
   (Object.keys(CIDR_PROBLEM_TEXT) as CidrProblemCode[]).map((code) => [
@@ -75,8 +71,7 @@ const cidrVariants: Record<string, RuleText> = Object.fromEntries(
             }
           : {
               en: "Enter the subnet as address/prefix, for example 10.0.0.0/24 or fd00:10::/64.",
-              "zh-CN":
-                "请按“地址/前缀”填写子网，例如 10.0.0.0/24 或 fd00:10::/64。",
+              "zh-CN": "请按“地址/前缀”填写子网，例如 10.0.0.0/24 或 fd00:10::/64。",
             },
     },
   ]),
@@ -234,8 +229,7 @@ const vipInSubnet: Rule = {
     "not-ip": {
       message: {
         en: 'The {vip} VIP "{address}" of the {network} network is not an IP address.',
-        "zh-CN":
-          "{network} 网络的虚拟 IP {vip}（“{address}”）不是有效的 IP 地址。",
+        "zh-CN": "{network} 网络的虚拟 IP {vip}（“{address}”）不是有效的 IP 地址。",
       },
       hint: {
         en: "Enter an address inside {cidr}.",
@@ -245,8 +239,7 @@ const vipInSubnet: Rule = {
     reserved: {
       message: {
         en: "The {vip} VIP {address} is the network or broadcast address of {cidr}; hosts cannot use it.",
-        "zh-CN":
-          "虚拟 IP {vip}（{address}）是 {cidr} 的网络地址或广播地址，主机无法使用。",
+        "zh-CN": "虚拟 IP {vip}（{address}）是 {cidr} 的网络地址或广播地址，主机无法使用。",
       },
       hint: {
         en: "Choose an address between {first} and {last}.",
@@ -304,10 +297,7 @@ const vipInSubnet: Rule = {
             variant: "reserved",
             subjects,
           });
-        } else if (
-          network.gateway &&
-          parseIp(network.gateway)?.value === ip.value
-        ) {
+        } else if (network.gateway && parseIp(network.gateway)?.value === ip.value) {
           hits.push({ params: base, variant: "gateway", subjects });
         } else if (range) {
           hits.push({
@@ -367,13 +357,11 @@ const networkRangeValid: Rule = {
   override: "none",
   message: {
     en: "The {purpose} range {start}–{end} of the {network} network is not a valid range inside {cidr}.",
-    "zh-CN":
-      "{network} 网络的 {purpose} 地址段 {start}–{end} 不是 {cidr} 内的有效地址段。",
+    "zh-CN": "{network} 网络的 {purpose} 地址段 {start}–{end} 不是 {cidr} 内的有效地址段。",
   },
   hint: {
     en: "Both ends must be usable addresses of {cidr}, and the start must not be above the end.",
-    "zh-CN":
-      "地址段两端都必须是 {cidr} 内的可用地址，且起始地址不能大于结束地址。",
+    "zh-CN": "地址段两端都必须是 {cidr} 内的可用地址，且起始地址不能大于结束地址。",
   },
   variants: {
     overlap: {
@@ -404,22 +392,13 @@ const networkRangeValid: Rule = {
         };
         const subjects = { fields: [field(network, `ranges[${index}]`)] };
         const parsed = parseRange(range);
-        if (
-          !parsed ||
-          !isUsableHost(cidr, range.start) ||
-          !isUsableHost(cidr, range.end)
-        ) {
+        if (!parsed || !isUsableHost(cidr, range.start) || !isUsableHost(cidr, range.end)) {
           hits.push({ params, subjects });
           return;
         }
         for (const other of valid) {
-          if (
-            parsed.interval.start <= other.end &&
-            other.start <= parsed.interval.end
-          ) {
-            const o = network.ranges[
-              other.index
-            ] as (typeof network.ranges)[number];
+          if (parsed.interval.start <= other.end && other.start <= parsed.interval.end) {
+            const o = network.ranges[other.index] as (typeof network.ranges)[number];
             hits.push({
               params: {
                 ...params,
@@ -465,9 +444,7 @@ function addressIssues(state: ClusterState): AddressIssue[] {
     const cidr = cidrOf(network);
     if (!cidr) continue;
     const usable = usableInterval(cidr) as { start: bigint; end: bigint };
-    const gateway = network.gateway
-      ? parseIp(network.gateway)?.text
-      : undefined;
+    const gateway = network.gateway ? parseIp(network.gateway)?.text : undefined;
     const vips = new Map<string, string>();
     for (const vip of network.vips) {
       const ip = parseIp(vip.address);
@@ -483,14 +460,9 @@ function addressIssues(state: ClusterState): AddressIssue[] {
       let other: string | undefined;
       let otherNode: Node | undefined;
       if (!ip) kind = "not-ip";
-      else if (
-        ip.family !== cidr.family ||
-        ip.value < cidr.first ||
-        ip.value > cidr.last
-      )
+      else if (ip.family !== cidr.family || ip.value < cidr.first || ip.value > cidr.last)
         kind = "outside";
-      else if (ip.value < usable.start || ip.value > usable.end)
-        kind = "reserved";
+      else if (ip.value < usable.start || ip.value > usable.end) kind = "reserved";
       else if (ip.text === gateway) kind = "gateway";
       else if (vips.has(ip.text)) {
         kind = "vip";
@@ -540,15 +512,13 @@ const nodeAddressValid: Rule = {
       },
       hint: {
         en: "Correct the address, or clear it and Cairn assigns a free one from {cidr}.",
-        "zh-CN":
-          "请修正该地址，或将其清空，由 Cairn 从 {cidr} 中分配空闲地址。",
+        "zh-CN": "请修正该地址，或将其清空，由 Cairn 从 {cidr} 中分配空闲地址。",
       },
     },
     reserved: {
       message: {
         en: "{node}: its {network} address {address} is the network or broadcast address of {cidr}.",
-        "zh-CN":
-          "{node}：其 {network} 网络地址 {address} 是 {cidr} 的网络地址或广播地址。",
+        "zh-CN": "{node}：其 {network} 网络地址 {address} 是 {cidr} 的网络地址或广播地址。",
       },
       hint: {
         en: "Use a host address of {cidr}, or clear it and Cairn assigns one.",
@@ -586,9 +556,7 @@ const nodeAddressValid: Rule = {
             address: issue.address,
             cidr,
           };
-          const nodes = issue.otherNode
-            ? [issue.otherNode.id, issue.node.id]
-            : [issue.node.id];
+          const nodes = issue.otherNode ? [issue.otherNode.id, issue.node.id] : [issue.node.id];
           const subjects = {
             nodes,
             fields: [`nodes.${issue.node.id}.addresses.${issue.network.name}`],
@@ -670,15 +638,13 @@ const nodeHasManagementAddress: Rule = {
   },
   hint: {
     en: "Enlarge the management network (a shorter prefix) or its static range, or free addresses; {count} are needed.",
-    "zh-CN":
-      "请扩大管理网络（缩短前缀长度）或其静态地址段，或释放地址；共需要 {count} 个地址。",
+    "zh-CN": "请扩大管理网络（缩短前缀长度）或其静态地址段，或释放地址；共需要 {count} 个地址。",
   },
   variants: {
     "no-network": {
       message: {
         en: "No management network is defined; the {count} node(s) need an address on it to talk to each other.",
-        "zh-CN":
-          "尚未定义管理网络；{count} 个节点需要在该网络上拥有地址才能相互通信。",
+        "zh-CN": "尚未定义管理网络；{count} 个节点需要在该网络上拥有地址才能相互通信。",
       },
       hint: {
         en: "Add the management network with its CIDR in the networks step.",
@@ -702,9 +668,7 @@ const nodeHasManagementAddress: Rule = {
     if (!cidr) return []; // network-cidr-valid reports it
     const need = needOn(ctx.state, network, ctx.state.nodes, "management");
     if (!need.ok || need.available >= need.needed) return [];
-    const lacking = ctx.state.nodes.filter((n) =>
-      lacksUsableAddress(n, network, cidr),
-    );
+    const lacking = ctx.state.nodes.filter((n) => lacksUsableAddress(n, network, cidr));
     return [
       {
         params: {
@@ -783,8 +747,7 @@ const publicPoolSize: Rule = {
     "no-floating": {
       message: {
         en: "The public network {cidr} has no floating range; virtual machines cannot get floating IP addresses.",
-        "zh-CN":
-          "公共网络 {cidr} 没有浮动 IP 地址段；虚拟机将无法获得浮动 IP。",
+        "zh-CN": "公共网络 {cidr} 没有浮动 IP 地址段；虚拟机将无法获得浮动 IP。",
       },
       hint: {
         en: "Add a floating range inside {cidr} (for example its upper half) unless tenants never need public addresses.",
@@ -822,10 +785,7 @@ const publicPoolSize: Rule = {
       });
     }
     const floating = network.ranges.filter((r) => r.purpose === "floating");
-    const floatingSize = floating.reduce(
-      (sum, r) => sum + (rangeSize(r.start, r.end) ?? 0n),
-      0n,
-    );
+    const floatingSize = floating.reduce((sum, r) => sum + (rangeSize(r.start, r.end) ?? 0n), 0n);
     if (floatingSize === 0n) {
       hits.push({
         params: { cidr: cidr.text },

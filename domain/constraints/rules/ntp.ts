@@ -17,9 +17,7 @@ export const NTP_SERVERS_MIN = 1;
 export const NTP_SERVERS_MAX = 3;
 
 function hostnameServers(state: ClusterState): string[] {
-  return state.settings.ntp.servers.filter(
-    (s) => !isIp(s) && checkDnsName(s) === null,
-  );
+  return state.settings.ntp.servers.filter((s) => !isIp(s) && checkDnsName(s) === null);
 }
 
 const ntpServersCount: Rule = {
@@ -35,8 +33,7 @@ const ntpServersCount: Rule = {
   },
   hint: {
     en: "Keep the {max} most reliable servers (three let chrony out-vote one that is wrong).",
-    "zh-CN":
-      "请保留最可靠的 {max} 个服务器（三个时间源可让 chrony 排除其中一个出错的源）。",
+    "zh-CN": "请保留最可靠的 {max} 个服务器（三个时间源可让 chrony 排除其中一个出错的源）。",
   },
   variants: {
     none: {
@@ -108,8 +105,7 @@ const ntpServerValid: Rule = {
   override: "none",
   message: {
     en: 'NTP server {index} "{server}" is neither an IP address nor a valid hostname.',
-    "zh-CN":
-      "第 {index} 个 NTP 服务器“{server}”既不是 IP 地址，也不是有效的主机名。",
+    "zh-CN": "第 {index} 个 NTP 服务器“{server}”既不是 IP 地址，也不是有效的主机名。",
   },
   hint: {
     en: "Enter an IP address (10.0.0.2, fd00::2) or a hostname of letters, digits, hyphens and dots (ntp1.example.com).",
@@ -138,8 +134,7 @@ const ntpHostnameNeedsDns: Rule = {
   override: "none",
   message: {
     en: "NTP server(s) {servers} are hostnames but no DNS server is set, so the nodes cannot resolve them.",
-    "zh-CN":
-      "NTP 服务器 {servers} 是主机名，但未设置 DNS 服务器，节点无法解析这些主机名。",
+    "zh-CN": "NTP 服务器 {servers} 是主机名，但未设置 DNS 服务器，节点无法解析这些主机名。",
   },
   hint: {
     en: "Add a DNS server first, or enter the NTP servers as IP addresses.",
@@ -154,8 +149,7 @@ const ntpHostnameNeedsDns: Rule = {
       },
       hint: {
         en: "Replace the hostname NTP servers with IP addresses first, or keep at least one DNS server.",
-        "zh-CN":
-          "请先将主机名形式的 NTP 服务器改为 IP 地址，或至少保留一个 DNS 服务器。",
+        "zh-CN": "请先将主机名形式的 NTP 服务器改为 IP 地址，或至少保留一个 DNS 服务器。",
       },
     },
   },
@@ -164,8 +158,7 @@ const ntpHostnameNeedsDns: Rule = {
     const names = hostnameServers(ctx.state);
     if (names.length === 0) return [];
     const removing =
-      ctx.intent.kind === "change-settings" &&
-      ctx.before.settings.dns.servers.length > 0;
+      ctx.intent.kind === "change-settings" && ctx.before.settings.dns.servers.length > 0;
     return [
       {
         params: { servers: nameList(names), count: names.length },
@@ -180,8 +173,4 @@ const ntpHostnameNeedsDns: Rule = {
   },
 };
 
-export const rules: Rule[] = [
-  ntpServersCount,
-  ntpServerValid,
-  ntpHostnameNeedsDns,
-];
+export const rules: Rule[] = [ntpServersCount, ntpServerValid, ntpHostnameNeedsDns];

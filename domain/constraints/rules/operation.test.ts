@@ -1,38 +1,7 @@
-import { describe, expect, it } from "vitest";
-import type { ClusterState, Intent, Node } from "../../model";
-import { evaluate } from "../engine";
-import { TEST_NOW, makeNode, makeState, pick, runRule } from "../testing";
+import type { ClusterState, Node } from "../../model";
+import { TEST_NOW, makeNode, makeState } from "../testing";
+import { table } from "../rule-table";
 import { rules } from "./operation";
-
-interface Case {
-  name: string;
-  state: ClusterState;
-  intent?: Intent;
-  before?: ClusterState;
-  expect?: Record<string, unknown>[];
-}
-
-function table(id: string, cases: Case[]) {
-  describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, before, expect: expected }) => {
-      const findings = before
-        ? evaluate(state, intent ?? { kind: "validate" }, { rules: [pick(rules, id)], before })
-        : runRule(pick(rules, id), state, intent);
-      if (!expected) {
-        expect(findings).toEqual([]);
-        return;
-      }
-      expect(findings).toHaveLength(expected.length);
-      findings.forEach((f, i) => {
-        expect(f.id).toBe(id);
-        expect(f).toMatchObject(expected[i]!);
-        expect(`${f.message.en}${f.hint.en}${f.message["zh-CN"]}${f.hint["zh-CN"]}`).not.toMatch(
-          /\{\w+\}/,
-        );
-      });
-    });
-  });
-}
 
 const setStatus = (
   state: ClusterState,
@@ -43,7 +12,7 @@ const setStatus = (
   nodes: state.nodes.map((n) => (ids.includes(n.id) ? { ...n, status } : n)),
 });
 
-table("op-exclusive", [
+table(rules, "op-exclusive", [
   { name: "no running task passes", state: makeState(), intent: { kind: "deploy" } },
   {
     name: "the live check is not an operation",
@@ -64,7 +33,7 @@ table("op-exclusive", [
   },
 ]);
 
-table("controller-last-removal", [
+table(rules, "controller-last-removal", [
   {
     name: "removing one of three passes",
     state: makeState(),
@@ -95,7 +64,7 @@ table("controller-last-removal", [
   },
 ]);
 
-table("controller-quorum-after-op", [
+table(rules, "controller-quorum-after-op", [
   {
     name: "maintenance of one of three passes",
     state: makeState(),
@@ -138,7 +107,7 @@ table("controller-quorum-after-op", [
   },
 ]);
 
-table("remove-requires-maintenance", [
+table(rules, "remove-requires-maintenance", [
   {
     name: "a node in maintenance may go",
     state: setStatus(makeState(), "maintenance", "cmp-3"),
@@ -164,7 +133,7 @@ table("remove-requires-maintenance", [
   },
 ]);
 
-table("upgrade-hosts-online", [
+table(rules, "upgrade-hosts-online", [
   {
     name: "all ready passes",
     state: makeState(),
@@ -193,7 +162,7 @@ const renamed = (deployed: boolean) => {
   };
 };
 
-table("region-name-immutable", [
+table(rules, "region-name-immutable", [
   { name: "renaming before deployment passes", ...renamed(false) },
   { name: "the same name passes", state: makeState(), before: makeState() },
   {
@@ -210,7 +179,7 @@ table("region-name-immutable", [
   },
 ]);
 
-table("maintenance-quorum", [
+table(rules, "maintenance-quorum", [
   {
     name: "one storage host of three passes",
     state: makeState(),
@@ -249,7 +218,7 @@ table("maintenance-quorum", [
   },
 ]);
 
-table("intent-nodes-exist", [
+table(rules, "intent-nodes-exist", [
   {
     name: "known nodes pass",
     state: makeState(),

@@ -119,7 +119,12 @@ const controllerQuorumAfterOp: Rule = {
     const targets = new Set(targetIds(ctx.intent));
     return [
       {
-        params: { online, members: members.length, quorum, tolerated: failuresTolerated(members.length) },
+        params: {
+          online,
+          members: members.length,
+          quorum,
+          tolerated: failuresTolerated(members.length),
+        },
         subjects: { nodes: members.filter((n) => targets.has(n.id)).map((n) => n.id) },
       },
     ];
@@ -135,7 +140,8 @@ const removeRequiresMaintenance: Rule = {
   override: "force",
   message: {
     en: "{count} node(s) still run workloads ({hosts}): removing them now would kill their VMs and drop their data without migration.",
-    "zh-CN": "有 {count} 个节点仍在运行业务（{hosts}）：现在移除会直接终止其上的虚拟机，数据也未迁移。",
+    "zh-CN":
+      "有 {count} 个节点仍在运行业务（{hosts}）：现在移除会直接终止其上的虚拟机，数据也未迁移。",
   },
   hint: {
     en: "Put them into maintenance first (VMs are migrated, Ceph marks the OSDs out), then remove them.",
@@ -155,7 +161,10 @@ const removeRequiresMaintenance: Rule = {
           action: "enter-maintenance",
           params: { nodeIds },
           label: localize(
-            { en: "Put {count} node(s) into maintenance", "zh-CN": "将 {count} 个节点置于维护模式" },
+            {
+              en: "Put {count} node(s) into maintenance",
+              "zh-CN": "将 {count} 个节点置于维护模式",
+            },
             { count: running.length },
           ),
         },
@@ -210,7 +219,11 @@ const upgradeHostsOnline: Rule = {
     }
     if (resting.length > 0) {
       hits.push({
-        params: { count: resting.length, hosts: nameList(resting.map((n) => n.hostname)), toReleaseId },
+        params: {
+          count: resting.length,
+          hosts: nameList(resting.map((n) => n.hostname)),
+          toReleaseId,
+        },
         severity: "warn",
         variant: "maintenance",
         subjects: { nodes: resting.map((n) => n.id) },
@@ -229,7 +242,8 @@ const regionNameImmutable: Rule = {
   override: "none",
   message: {
     en: 'The region is deployed as "{from}" and cannot be renamed to "{to}": its name is in DNS records, certificates and the agents\' configuration.',
-    "zh-CN": "区域已以“{from}”名称部署，不能改名为“{to}”：该名称已写入 DNS 记录、证书和各节点代理的配置中。",
+    "zh-CN":
+      "区域已以“{from}”名称部署，不能改名为“{to}”：该名称已写入 DNS 记录、证书和各节点代理的配置中。",
   },
   hint: {
     en: 'Keep the name "{from}"; use the display name for a friendlier label.',
@@ -326,7 +340,13 @@ const intentNodesExist: Rule = {
   id: "intent-nodes-exist",
   category: "operation",
   severity: "block",
-  operations: ["add-nodes", "remove-nodes", "enter-maintenance", "exit-maintenance", "change-roles"],
+  operations: [
+    "add-nodes",
+    "remove-nodes",
+    "enter-maintenance",
+    "exit-maintenance",
+    "change-roles",
+  ],
   steps: ["review"],
   override: "none",
   message: {
@@ -340,7 +360,9 @@ const intentNodesExist: Rule = {
   check(ctx) {
     const known = new Set(ctx.before.nodes.map((n) => n.id));
     const missing = [...new Set(targetIds(ctx.intent))].filter((id) => !known.has(id));
-    return missing.length > 0 ? [{ params: { count: missing.length, ids: nameList(missing) } }] : [];
+    return missing.length > 0
+      ? [{ params: { count: missing.length, ids: nameList(missing) } }]
+      : [];
   },
 };
 

@@ -15,10 +15,7 @@ function setRatio(key: RatioKey, value: number): Fix {
   return {
     action: "set-setting",
     params: { path: `overcommit.${key}`, value },
-    label: localize(
-      { en: "Set it to {value}", "zh-CN": "设为 {value}" },
-      { value },
-    ),
+    label: localize({ en: "Set it to {value}", "zh-CN": "设为 {value}" }, { value }),
   };
 }
 
@@ -78,14 +75,12 @@ const overcommitCpuRange = ratioRule("cpu", "overcommit-cpu-range", {
   },
   hint: {
     en: "Choose a ratio from {min} to {max}; nova's default {default} suits general-purpose clouds.",
-    "zh-CN":
-      "请选择 {min} 到 {max} 之间的比值；nova 的默认值 {default} 适合通用云环境。",
+    "zh-CN": "请选择 {min} 到 {max} 之间的比值；nova 的默认值 {default} 适合通用云环境。",
   },
   high: {
     message: {
       en: "The CPU overcommit ratio {value} is above {warnAbove}: busy VMs will wait for CPU time and run slower.",
-      "zh-CN":
-        "CPU 超分比 {value} 高于 {warnAbove}：繁忙的虚拟机需要等待 CPU 时间，运行会变慢。",
+      "zh-CN": "CPU 超分比 {value} 高于 {warnAbove}：繁忙的虚拟机需要等待 CPU 时间，运行会变慢。",
     },
     hint: {
       en: "Keep it at {warnAbove} or below unless the VMs are mostly idle (desktops, test environments).",
@@ -112,8 +107,7 @@ const overcommitRamRange = ratioRule("ram", "overcommit-ram-range", {
     },
     hint: {
       en: "Use {warnAbove} unless the VMs' real memory use is known to stay low; HCI hosts must stay at 1.0.",
-      "zh-CN":
-        "除非确知虚拟机的实际内存占用较低，否则请使用 {warnAbove}；超融合节点必须保持 1.0。",
+      "zh-CN": "除非确知虚拟机的实际内存占用较低，否则请使用 {warnAbove}；超融合节点必须保持 1.0。",
     },
   },
 });
@@ -139,8 +133,7 @@ const reservedHostMemoryMin: Rule = {
   override: "none",
   message: {
     en: "Reserved host memory is {value} MiB; the host OS and agents need at least {min} MiB.",
-    "zh-CN":
-      "宿主机预留内存为 {value} MiB；宿主机操作系统和代理程序至少需要 {min} MiB。",
+    "zh-CN": "宿主机预留内存为 {value} MiB；宿主机操作系统和代理程序至少需要 {min} MiB。",
   },
   hint: {
     en: "Reserve at least {min} MiB; {default} MiB is the recommended value.",
@@ -148,8 +141,7 @@ const reservedHostMemoryMin: Rule = {
   },
   check(ctx) {
     const value = ctx.state.settings.overcommit.reservedHostMemoryMiB;
-    const { min, default: recommended } =
-      OVERCOMMIT_LIMITS.reservedHostMemoryMiB;
+    const { min, default: recommended } = OVERCOMMIT_LIMITS.reservedHostMemoryMiB;
     if (Number.isFinite(value) && value >= min) return [];
     return [
       {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ClusterState, Intent } from "../../model";
+import type { ClusterState } from "../../model";
 import { makeNode, makeState, pick, runRule } from "../testing";
+import { table } from "../rule-table";
 import { rules } from "./roles";
 
 const nodes = (prefix: string, count: number, roles: string[]) =>
@@ -18,34 +19,7 @@ function withControllers(controllers: number, extra: Partial<ClusterState> = {})
   });
 }
 
-interface Case {
-  name: string;
-  state: ClusterState;
-  intent?: Intent;
-  /** Absent: the rule must not fire. */
-  expect?: { severity: string; params: Record<string, unknown>; subjects?: unknown }[];
-}
-
-function table(id: string, cases: Case[]) {
-  describe(id, () => {
-    it.each(cases)("$name", ({ state, intent, expect: expected }) => {
-      const findings = runRule(pick(rules, id), state, intent);
-      if (!expected) {
-        expect(findings).toEqual([]);
-        return;
-      }
-      expect(findings).toHaveLength(expected.length);
-      findings.forEach((f, i) => {
-        expect(f.id).toBe(id);
-        expect(f).toMatchObject(expected[i]!);
-        expect(f.message.en).not.toMatch(/\{\w+\}/);
-        expect(f.message["zh-CN"]).not.toMatch(/\{\w+\}/);
-      });
-    });
-  });
-}
-
-table("controllers-min", [
+table(rules, "controllers-min", [
   { name: "3 controllers pass", state: withControllers(3) },
   {
     name: "a controller-hci node counts as a controller",
@@ -74,7 +48,7 @@ table("controllers-min", [
   },
 ]);
 
-table("controllers-ha", [
+table(rules, "controllers-ha", [
   { name: "3 controllers with HA pass", state: withControllers(3) },
   {
     name: "1 controller with HA off passes",
@@ -99,7 +73,7 @@ table("controllers-ha", [
   },
 ]);
 
-table("controllers-odd", [
+table(rules, "controllers-odd", [
   { name: "3 pass", state: withControllers(3) },
   { name: "5 pass", state: withControllers(5) },
   {
@@ -119,7 +93,7 @@ table("controllers-odd", [
   },
 ]);
 
-table("controllers-max", [
+table(rules, "controllers-max", [
   { name: "5 pass", state: withControllers(5) },
   {
     name: "6 warn above 5",
@@ -138,7 +112,7 @@ table("controllers-max", [
   },
 ]);
 
-table("role-limits", [
+table(rules, "role-limits", [
   { name: "the default cluster passes", state: makeState() },
   {
     name: "two network nodes pass",
@@ -200,7 +174,7 @@ describe("role-limits text", () => {
   });
 });
 
-table("role-exclusive", [
+table(rules, "role-exclusive", [
   {
     name: "compatible roles pass",
     state: makeState({ nodes: [makeNode({ id: "n1", roles: ["controller", "network"] })] }),
@@ -265,7 +239,7 @@ table("role-exclusive", [
   },
 ]);
 
-table("compute-min", [
+table(rules, "compute-min", [
   { name: "3 computes pass", state: makeState() },
   {
     name: "HCI nodes count as compute",
@@ -289,7 +263,7 @@ table("compute-min", [
 const withCustom = (customRoles: { name: string; services: string[] }[]) =>
   makeState({ cluster: { ...makeState().cluster, customRoles } });
 
-table("custom-role-valid", [
+table(rules, "custom-role-valid", [
   {
     name: "a role of known services passes",
     state: withCustom([{ name: "edge-compute", services: ["nova-compute", "neutron-l3"] }]),
@@ -330,7 +304,7 @@ table("custom-role-valid", [
   },
 ]);
 
-table("role-unknown", [
+table(rules, "role-unknown", [
   {
     name: "catalog and custom roles pass",
     state: withCustom([{ name: "edge", services: ["nova-compute"] }]),

@@ -26,7 +26,12 @@ import type { Hit, Rule, RuleContext } from "../types";
 /** Above this many controllers every write waits on more Galera/etcd members for no extra safety. */
 export const CONTROLLERS_WARN_ABOVE = 5;
 
-function controlLimits(ctx: RuleContext): { min: number; recommended: number; max: number; odd: boolean } {
+function controlLimits(ctx: RuleContext): {
+  min: number;
+  recommended: number;
+  max: number;
+  odd: boolean;
+} {
   const limits = catalogIndex(ctx.catalog).services.get(CONTROL_SERVICE)?.limits;
   return {
     min: limits?.min ?? 1,
@@ -57,7 +62,8 @@ const controllersMin: Rule = {
   },
   hint: {
     en: "Assign the controller role (or controller-hci in a hyperconverged cluster) to {min} or more nodes; 3 give high availability.",
-    "zh-CN": "请为至少 {min} 个节点分配控制角色（超融合集群可用 controller-hci）；3 个控制节点可实现高可用。",
+    "zh-CN":
+      "请为至少 {min} 个节点分配控制角色（超融合集群可用 controller-hci）；3 个控制节点可实现高可用。",
   },
   check(ctx) {
     const { min } = controlLimits(ctx);
@@ -128,7 +134,8 @@ const controllersOdd: Rule = {
     const count = nodes.length;
     if (count === 0 || count % 2 === 1) return [];
     const subjects = { nodes: ids(nodes) };
-    if (count === 2) return [{ params: { count, quorum: 2 }, severity: "block", variant: "two", subjects }];
+    if (count === 2)
+      return [{ params: { count, quorum: 2 }, severity: "block", variant: "two", subjects }];
     return [
       {
         params: { count, tolerated: failuresTolerated(count), lower: count - 1, higher: count + 1 },
@@ -173,7 +180,12 @@ const controllersMax: Rule = {
     const subjects = { nodes: ids(nodes) };
     if (count > max)
       return [
-        { params: { count, max, excess: count - max }, severity: "block", variant: "over-max", subjects },
+        {
+          params: { count, max, excess: count - max },
+          severity: "block",
+          variant: "over-max",
+          subjects,
+        },
       ];
     if (count > CONTROLLERS_WARN_ABOVE)
       return [{ params: { count, warnAbove: CONTROLLERS_WARN_ABOVE }, subjects }];
@@ -265,7 +277,8 @@ const roleLimits: Rule = {
     odd: {
       message: {
         en: "{count} nodes have the role {name}; its members vote, and an even count adds no failure tolerance.",
-        "zh-CN": "有 {count} 个节点分配了 {name} 角色；其成员通过投票仲裁，偶数个成员不会增加容错能力。",
+        "zh-CN":
+          "有 {count} 个节点分配了 {name} 角色；其成员通过投票仲裁，偶数个成员不会增加容错能力。",
       },
       hint: {
         en: "Add or remove one node with the role {name}.",
@@ -305,7 +318,8 @@ const roleLimits: Rule = {
     "service-odd": {
       message: {
         en: "{count} nodes carry the quorum service {name}, unlike the controllers; an even count adds no failure tolerance.",
-        "zh-CN": "有 {count} 个节点运行仲裁服务 {name}，与控制节点不一致；偶数个成员不会增加容错能力。",
+        "zh-CN":
+          "有 {count} 个节点运行仲裁服务 {name}，与控制节点不一致；偶数个成员不会增加容错能力。",
       },
       hint: {
         en: "Make the nodes carrying {name} an odd number, usually the same nodes as the controllers.",
@@ -431,7 +445,9 @@ const computeMin: Rule = {
   },
   check(ctx) {
     const count = ctx.nodesWithService(COMPUTE_SERVICE).length;
-    return count === 0 ? [{ params: { count, min: 1 }, subjects: { fields: ["nodes[].roles"] } }] : [];
+    return count === 0
+      ? [{ params: { count, min: 1 }, subjects: { fields: ["nodes[].roles"] } }]
+      : [];
   },
 };
 
@@ -513,7 +529,8 @@ const customRoleValid: Rule = {
     "invalid-name": {
       message: {
         en: "The custom role name {role} is not valid: use lowercase letters, digits and hyphens, starting with a letter, 63 characters at most.",
-        "zh-CN": "自定义角色名 {role} 无效：只能使用小写字母、数字和连字符，须以字母开头，最多 63 个字符。",
+        "zh-CN":
+          "自定义角色名 {role} 无效：只能使用小写字母、数字和连字符，须以字母开头，最多 63 个字符。",
       },
       hint: {
         en: "Rename it, e.g. db-only.",
@@ -545,7 +562,11 @@ const customRoleValid: Rule = {
         } else {
           field += ".services";
         }
-        hits.push({ params, variant: CUSTOM_ROLE_VARIANT[problem.kind], subjects: { fields: [field] } });
+        hits.push({
+          params,
+          variant: CUSTOM_ROLE_VARIANT[problem.kind],
+          subjects: { fields: [field] },
+        });
       }
     });
     return hits;
