@@ -21,7 +21,8 @@ const files = readdirSync(path.join(here, "scenarios"))
   .filter((f) => f.endsWith(".ts"))
   .sort();
 for (const file of files) {
-  const scenario = (await import(pathToFileURL(path.join(here, "scenarios", file)).href)).default as Scenario;
+  const scenario = (await import(pathToFileURL(path.join(here, "scenarios", file)).href))
+    .default as Scenario;
   if (wanted.length && !wanted.includes(scenario.name)) continue;
   const started = performance.now();
   process.stdout.write(`${scenario.name} … `);
@@ -33,7 +34,12 @@ for (const file of files) {
 
 const report = {
   at: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  machine: {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  },
   results,
 };
 const outDir = path.join(here, "results");

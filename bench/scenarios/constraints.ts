@@ -75,7 +75,12 @@ export function clusterState(): ClusterState {
     nodes,
     networks,
     settings: { ...defaultSettings(), dhcp: { start: "10.20.1.0", end: "10.20.200.255" } },
-    license: { ...defaultLicense(), maxNodes: 10_000, maxCpuSockets: 20_000, features: ["hci", "aarch64"] },
+    license: {
+      ...defaultLicense(),
+      maxNodes: 10_000,
+      maxCpuSockets: 20_000,
+      features: ["hci", "aarch64"],
+    },
     cephUsedBytes: 2e15,
   };
 }

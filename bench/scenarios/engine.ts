@@ -12,13 +12,12 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { openDatabase, type Database } from "../../db/client";
-import { insertCluster } from "../../db/queries/clusters";
-import { insertRegion } from "../../db/queries/regions";
 import { migrate } from "../../db/migrate";
 import { expandPlan, type PlanNode } from "../../domain/taskgraph/plan";
 import { taskGraphSchema } from "../../domain/taskgraph/schema";
 import { applyAttemptEvent, claimAttempt, launchTask } from "../../server/engine/executor";
 import { getTask } from "../../db/queries/engine";
+import { newCluster } from "../../test/engine-fixtures";
 
 const BASE = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const opts = { heartbeatSeconds: 600, queueSeconds: 0 };
@@ -96,22 +95,11 @@ function chainPlan(nodeCount: number) {
 
 /** Fake agents: `workers` loops, each serving its share of nodes: claim → started → exited 0. */
 async function runTask(database: Database, nodeCount: number, workers: number) {
-  const region = await insertRegion(database.db, {
-    name: `bench-${randomBytes(3).toString("hex")}`,
-    displayName: "b",
-    description: "",
-  });
-  const cluster = await insertCluster(database.db, {
-    regionId: region.id,
-    name: "c",
-    displayName: "c",
-    kind: "split",
-    releaseId: "cairn-2026.1",
-  });
+  const clusterId = await newCluster(database.db, `bench-${randomBytes(3).toString("hex")}`);
   const { plan, nodes } = chainPlan(nodeCount);
   const started = performance.now();
   const { task } = await launchTask(database.db, {
-    clusterId: cluster.id,
+    clusterId,
     kind: "deploy",
     plan,
     mode: "noop",

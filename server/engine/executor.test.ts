@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
-import { insertCluster } from "../../db/queries/clusters";
 import { getTask, listStepAttempts, listTaskSteps } from "../../db/queries/engine";
-import { insertRegion } from "../../db/queries/regions";
 import { CairnError } from "../../domain/errors";
-import { expandPlan, type PlanNode } from "../../domain/taskgraph/plan";
-import { taskGraphSchema, type StepInput } from "../../domain/taskgraph/schema";
 import { testDatabases } from "../../test/databases";
+import { newCluster as newClusterIn, planFor, type StepSpec } from "../../test/engine-fixtures";
 import {
   applyAttemptEvent,
   cancelTask,
@@ -23,21 +20,6 @@ const T0 = Date.parse("2026-11-28T10:00:00Z");
 const at = (seconds: number) => new Date(T0 + seconds * 1000);
 const opts = { heartbeatSeconds: 30, queueSeconds: 0 };
 
-type Spec = Partial<StepInput> & { id: string };
-function plan(steps: Spec[], nodes: PlanNode[]) {
-  const graph = taskGraphSchema.parse({
-    name: "deploy",
-    steps: steps.map((s) => ({
-      type: "shell",
-      script: `steps/${s.id}.sh`,
-      selector: { all: true },
-      ...s,
-    })),
-  });
-  return expandPlan(graph, { nodes, changedSettings: [], intentKind: "deploy" });
-}
-const nodes = (...ids: string[]): PlanNode[] => ids.map((id) => ({ id, roles: ["compute"] }));
-
 describe.each(testDatabases())("engine executor on $name", (target) => {
   let database: Database & { drop(): Promise<void> };
   let n = 0;
@@ -49,20 +31,10 @@ describe.each(testDatabases())("engine executor on $name", (target) => {
   });
   const db = () => database.db;
 
-  async function newCluster() {
-    const region = await insertRegion(db(), { name: `r${++n}`, displayName: "R", description: "" });
-    const cluster = await insertCluster(db(), {
-      regionId: region.id,
-      name: "c",
-      displayName: "c",
-      kind: "split",
-      releaseId: "cairn-2026.1",
-    });
-    return cluster.id;
-  }
+  const newCluster = () => newClusterIn(db(), `r${++n}`);
 
   async function launch(
-    steps: Spec[],
+    steps: StepSpec[],
     nodeIds: string[],
     extra: { idempotencyKey?: string; deadlineAt?: Date } = {},
   ) {
@@ -70,7 +42,7 @@ describe.each(testDatabases())("engine executor on $name", (target) => {
     const { task } = await launchTask(db(), {
       clusterId,
       kind: "deploy",
-      plan: plan(steps, nodes(...nodeIds.map(nid))),
+      plan: planFor(steps, nodeIds.map(nid)),
       mode: "apply",
       intent: { kind: "deploy" },
       actor: "test",
@@ -216,7 +188,7 @@ describe.each(testDatabases())("engine executor on $name", (target) => {
       launchTask(db(), {
         clusterId,
         kind: "deploy",
-        plan: plan([{ id: "a" }], nodes(nid("n9"))),
+        plan: planFor([{ id: "a" }], [nid("n9")]),
         mode: "apply",
         intent: {},
         actor: "t",
@@ -237,7 +209,7 @@ describe.each(testDatabases())("engine executor on $name", (target) => {
     const again = await launchTask(db(), {
       clusterId: first.clusterId,
       kind: "deploy",
-      plan: plan([{ id: "a" }], nodes(nid("n1"))),
+      plan: planFor([{ id: "a" }], [nid("n1")]),
       mode: "apply",
       intent: {},
       actor: "t",
@@ -353,9 +325,9 @@ describe.each(testDatabases())("engine executor on $name", (target) => {
     const { task } = await launchTask(db(), {
       clusterId,
       kind: "deploy",
-      plan: plan(
+      plan: planFor(
         [{ id: "a", retry: { maxAttempts: 2, initialIntervalSeconds: 1 } }],
-        nodes(nid("n1")),
+        [nid("n1")],
       ),
       mode: "apply",
       intent: {},

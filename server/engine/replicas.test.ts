@@ -8,12 +8,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
-import { insertCluster } from "../../db/queries/clusters";
 import { getTask, listStepAttempts, listTaskSteps } from "../../db/queries/engine";
-import { insertRegion } from "../../db/queries/regions";
-import { expandPlan } from "../../domain/taskgraph/plan";
-import { taskGraphSchema } from "../../domain/taskgraph/schema";
 import { testDatabases } from "../../test/databases";
+import { newCluster, planFor } from "../../test/engine-fixtures";
 import { launchTask } from "./executor";
 
 const postgres = testDatabases().find((d) => d.name === "postgres");
@@ -63,37 +60,20 @@ describe.skipIf(!postgres)("two engine replicas, one killed with SIGKILL", () =>
   });
 
   it("finishes the task with no attempt lost or run twice", async () => {
-    const region = await insertRegion(database.db, {
-      name: "replicas",
-      displayName: "R",
-      description: "",
-    });
-    const cluster = await insertCluster(database.db, {
-      regionId: region.id,
-      name: "c",
-      displayName: "c",
-      kind: "split",
-      releaseId: "cairn-2026.1",
-    });
+    const clusterId = await newCluster(database.db, "replicas");
     const nodes = ["r-n1", "r-n2", "r-n3", "r-n4"];
-    const graph = taskGraphSchema.parse({
-      name: "deploy",
-      steps: ["a", "b", "c", "d"].map((id, i) => ({
-        id,
-        type: "shell",
-        script: `steps/${id}.sh`,
-        selector: { all: true },
-        retry: { maxAttempts: 3, initialIntervalSeconds: 1 },
-        ...(i > 0 ? { requires: [["a", "b", "c", "d"][i - 1]] } : {}),
-      })),
-    });
-    const plan = expandPlan(graph, {
-      nodes: nodes.map((id) => ({ id, roles: ["compute"] })),
-      changedSettings: [],
-      intentKind: "deploy",
-    });
+    const retry = { maxAttempts: 3, initialIntervalSeconds: 1 };
+    const plan = planFor(
+      [
+        { id: "a", retry },
+        { id: "b", retry, requires: ["a"] },
+        { id: "c", retry, requires: ["b"] },
+        { id: "d", retry, requires: ["c"] },
+      ],
+      nodes,
+    );
     const { task } = await launchTask(database.db, {
-      clusterId: cluster.id,
+      clusterId,
       kind: "deploy",
       plan,
       mode: "noop",
