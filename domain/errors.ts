@@ -108,6 +108,17 @@ export const ERRORS = {
       "zh-CN": "请先删除或移除其中的集群。",
     },
   },
+  "region.has-nodes": {
+    kind: "precondition",
+    message: {
+      en: "Region {name} still has {count} registered node(s) and cannot be deleted.",
+      "zh-CN": "区域 {name} 中仍有 {count} 个已注册节点，无法删除。",
+    },
+    hint: {
+      en: "Stop their agents and remove the nodes first, or keep the region.",
+      "zh-CN": "请先停止这些节点的代理并移除节点，或保留该区域。",
+    },
+  },
   "cluster.name-taken": {
     kind: "conflict",
     message: {
@@ -145,6 +156,85 @@ export const ERRORS = {
       "zh-CN": "发行版 {releaseId} 未安装。",
     },
     hint: { en: "Choose one of: {available}.", "zh-CN": "请从以下发行版中选择：{available}。" },
+  },
+  "node.not-found": {
+    kind: "not-found",
+    message: { en: "Node {ref} does not exist.", "zh-CN": "节点 {ref} 不存在。" },
+    hint: {
+      en: "It may have been removed; open the list of nodes.",
+      "zh-CN": "它可能已被移除，请打开节点列表查看。",
+    },
+  },
+  "node.transition-refused": {
+    kind: "precondition",
+    message: {
+      en: "Node {hostname} cannot go from {from} to {to}.",
+      "zh-CN": "节点 {hostname} 不能从 {from} 变为 {to}。",
+    },
+    hint: {
+      en: "From {from} a node can go to: {allowed}.",
+      "zh-CN": "处于 {from} 的节点只能变为：{allowed}。",
+    },
+  },
+  "agent.unauthorized": {
+    kind: "unauthenticated",
+    message: {
+      en: "The agent's credential is not accepted ({why}).",
+      "zh-CN": "代理的凭据未被接受（{why}）。",
+    },
+    hint: {
+      en: "Start the agent again with a valid bootstrap token of the region (Nodes → Bootstrap tokens).",
+      "zh-CN": "请使用该区域有效的引导令牌重新启动代理（节点 → 引导令牌）。",
+    },
+  },
+  "agent.payload-too-large": {
+    kind: "invalid",
+    message: {
+      en: "The request body is {size} bytes; at most {limit} bytes are accepted here.",
+      "zh-CN": "请求体为 {size} 字节；此处最多接受 {limit} 字节。",
+    },
+    hint: {
+      en: "Send fewer log lines or batches per request.",
+      "zh-CN": "请减少每个请求中的日志行数或批次数。",
+    },
+  },
+  "agent.bad-json": {
+    kind: "invalid",
+    message: { en: "The request body is not valid JSON.", "zh-CN": "请求体不是有效的 JSON。" },
+    hint: {
+      en: "Send a JSON object with Content-Type: application/json.",
+      "zh-CN": "请以 Content-Type: application/json 发送 JSON 对象。",
+    },
+  },
+  "agent.region-mismatch": {
+    kind: "forbidden",
+    message: {
+      en: "Machine {machineId} is registered in another region; a token of region {region} cannot take it over.",
+      "zh-CN": "机器 {machineId} 已在另一个区域注册；区域 {region} 的令牌无法接管它。",
+    },
+    hint: {
+      en: "Remove the node from its current region first, or use that region's token.",
+      "zh-CN": "请先将节点从当前区域移除，或使用该区域的令牌。",
+    },
+  },
+  "token.not-found": {
+    kind: "not-found",
+    message: { en: "Bootstrap token {ref} does not exist.", "zh-CN": "引导令牌 {ref} 不存在。" },
+    hint: {
+      en: "Open the region's list of bootstrap tokens.",
+      "zh-CN": "请打开该区域的引导令牌列表。",
+    },
+  },
+  "token.revoked": {
+    kind: "precondition",
+    message: {
+      en: "Bootstrap token {prefix}… is already revoked.",
+      "zh-CN": "引导令牌 {prefix}… 已被吊销。",
+    },
+    hint: {
+      en: "Create a new token if agents still need one.",
+      "zh-CN": "如果代理仍需要令牌，请创建新令牌。",
+    },
   },
   "task.cluster-busy": {
     kind: "conflict",

@@ -1,6 +1,6 @@
-import { and, count, eq, ilike, or, sql } from "drizzle-orm";
+import { and, count, eq, ilike, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { clusters, regions } from "../schema";
+import { clusters, nodes, regions } from "../schema";
 import { decodeCursor, keyset, likePattern, toPage } from "./paging";
 import type { Page } from "../../domain/region";
 
@@ -100,4 +100,19 @@ export async function countClustersInRegion(db: Db, params: { regionId: string }
     .from(clusters)
     .where(eq(clusters.regionId, params.regionId));
   return row?.n ?? 0;
+}
+
+/** Nodes that are not removed: a region with machines still registered cannot go. */
+export async function countNodesInRegion(db: Db, params: { regionId: string }): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(nodes)
+    .where(and(eq(nodes.regionId, params.regionId), ne(nodes.status, "removed")));
+  return row?.n ?? 0;
+}
+
+export async function deleteRemovedNodes(db: Db, params: { regionId: string }): Promise<void> {
+  await db
+    .delete(nodes)
+    .where(and(eq(nodes.regionId, params.regionId), eq(nodes.status, "removed")));
 }

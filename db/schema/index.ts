@@ -5,3 +5,4 @@ export * from "./audit";
 export * from "./meta";
 export * from "./engine";
 export * from "./logs";
+export * from "./nodes";

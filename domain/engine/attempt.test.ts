@@ -54,6 +54,7 @@ const EVENTS: Record<AttemptEvent["type"], AttemptEvent> = {
   "heartbeat-expired": { type: "heartbeat-expired" },
   cancel: { type: "cancel" },
   "kill-confirmed": { type: "kill-confirmed", epoch: EPOCH },
+  "agent-timeout": { type: "agent-timeout", epoch: EPOCH },
 };
 
 type Row = [AttemptStatus, AttemptEvent["type"], AttemptStatus, string[], string | null];
@@ -69,6 +70,7 @@ const TABLE: Row[] = [
   ["queued", "heartbeat-expired", "queued", [], NA],
   ["queued", "cancel", "cancelled", ["attempt-final"], null],
   ["queued", "kill-confirmed", "queued", [], NA],
+  ["queued", "agent-timeout", "queued", [], NA],
 
   ["dispatched", "dispatch", "dispatched", [], NA],
   ["dispatched", "started", "running", [], null],
@@ -78,6 +80,7 @@ const TABLE: Row[] = [
   ["dispatched", "heartbeat-expired", "lost", ["attempt-final"], null],
   ["dispatched", "cancel", "killing", ["send-kill"], null],
   ["dispatched", "kill-confirmed", "dispatched", [], NA],
+  ["dispatched", "agent-timeout", "timed_out", ["attempt-final"], null],
 
   ["running", "dispatch", "running", [], NA],
   ["running", "started", "running", [], "ignored.duplicate"],
@@ -87,6 +90,7 @@ const TABLE: Row[] = [
   ["running", "heartbeat-expired", "lost", ["attempt-final"], null],
   ["running", "cancel", "killing", ["send-kill"], null],
   ["running", "kill-confirmed", "running", [], NA],
+  ["running", "agent-timeout", "timed_out", ["attempt-final"], null],
 
   ["killing", "dispatch", "killing", [], NA],
   ["killing", "started", "killing", [], NA],
@@ -96,6 +100,7 @@ const TABLE: Row[] = [
   ["killing", "heartbeat-expired", "lost", ["attempt-final"], null],
   ["killing", "cancel", "killing", [], NA],
   ["killing", "kill-confirmed", "timed_out", ["attempt-final"], null],
+  ["killing", "agent-timeout", "timed_out", ["attempt-final"], null],
 ];
 
 const FINAL_ROWS: Row[] = ATTEMPT_STATUSES.filter((s) => FINAL_ATTEMPT.has(s)).flatMap((status) =>
@@ -109,7 +114,7 @@ const FINAL_ROWS: Row[] = ATTEMPT_STATUSES.filter((s) => FINAL_ATTEMPT.has(s)).f
 );
 
 describe("attemptTransition: every state × every event", () => {
-  it("covers all 9 states × 8 events", () => {
+  it("covers all 9 states × 9 events", () => {
     const seen = new Set([...TABLE, ...FINAL_ROWS].map(([s, e]) => `${s}/${e}`));
     expect(seen.size).toBe(ATTEMPT_STATUSES.length * Object.keys(EVENTS).length);
   });
@@ -360,5 +365,36 @@ describe("attempt lease epochs", () => {
     const r = attemptTransition(queued, { type: "dispatch", epoch: 4 }, T0, timeouts);
     expect(r.stale).toBe(true);
     expect(r.state).toBe(queued);
+  });
+});
+
+describe("agent-side deadline", () => {
+  it("an agent that stopped the attempt at its own deadline ends it timed_out with a reason in both languages", () => {
+    const r = attemptTransition(
+      at("running"),
+      { type: "agent-timeout", epoch: EPOCH },
+      LATE,
+      timeouts,
+    );
+    expect(r.state.status).toBe("timed_out");
+    expect(r.state.reason?.code).toBe("attempt.timed-out-agent");
+    expect(r.state.reason?.message["zh-CN"]).toContain("超时");
+  });
+
+  it("while the engine's kill for a cancel is on its way, the agent's own timeout still ends it cancelled", () => {
+    const killing = { ...at("killing"), killFor: "cancel" as const };
+    const r = attemptTransition(killing, { type: "agent-timeout", epoch: EPOCH }, LATE, timeouts);
+    expect(r.state.status).toBe("cancelled");
+  });
+
+  it("a stale epoch's agent timeout is ignored", () => {
+    const r = attemptTransition(
+      at("running"),
+      { type: "agent-timeout", epoch: EPOCH - 1 },
+      LATE,
+      timeouts,
+    );
+    expect(r.stale).toBe(true);
+    expect(r.state.status).toBe("running");
   });
 });

@@ -22,6 +22,8 @@
  * - `cancel` while `queued` ends the attempt at once (nothing was sent); from `dispatched` it goes
  *   through `killing`, since the agent may already have started the process.
  * - A timeout of 0 seconds means "no limit" (no deadline is set).
+ * - `agent-timeout`: the agent enforces the deadline itself, so an attempt ends on time even when
+ *   the server is unreachable; the agent reports it (after reconnecting) as final → `timed_out`.
  */
 import { MACHINE, reason } from "./reasons";
 import {
@@ -189,6 +191,13 @@ export function attemptTransition(
             reason("attempt.lost", { seconds: timeouts.heartbeatSeconds }),
           );
         }
+        case "agent-timeout":
+          return finish(
+            state,
+            "timed_out",
+            now,
+            reason("attempt.timed-out-agent", { seconds: timeouts.attemptSeconds }),
+          );
         case "cancel":
           return startKill(state, "cancel", timeouts);
         default:
@@ -229,6 +238,13 @@ export function attemptTransition(
             reason("attempt.lost", { seconds: timeouts.heartbeatSeconds }),
           );
         }
+        case "agent-timeout":
+          return finish(
+            state,
+            "timed_out",
+            now,
+            reason("attempt.timed-out-agent", { seconds: timeouts.attemptSeconds }),
+          );
         case "cancel":
           return startKill(state, "cancel", timeouts);
         default:
@@ -253,6 +269,9 @@ export function attemptTransition(
             },
             commands: [],
           };
+        // The agent's own deadline may fire while the engine's kill is on its way: either way the
+        // process tree is gone, and the status follows what the engine asked the kill for.
+        case "agent-timeout":
         case "kill-confirmed":
           if (state.exitCode === 0)
             return finish(state, "succeeded", now, reason("attempt.finished-before-kill"));

@@ -28,6 +28,10 @@ const TEXT = {
     en: "Timed out after {seconds} s; the agent confirmed the process tree is killed.",
     "zh-CN": "运行超过 {seconds} 秒已超时；代理已确认进程树已终止。",
   },
+  "attempt.timed-out-agent": {
+    en: "Timed out after {seconds} s; the agent stopped it at its deadline and confirmed the process tree is killed.",
+    "zh-CN": "运行超过 {seconds} 秒已超时；代理在截止时间将其终止，并已确认进程树已终止。",
+  },
   "attempt.cancelled": {
     en: "Cancelled; the agent confirmed the process tree is killed.",
     "zh-CN": "已取消；代理已确认进程树已终止。",

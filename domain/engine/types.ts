@@ -104,7 +104,10 @@ export type AttemptEvent =
   | { type: "deadline" }
   | { type: "heartbeat-expired" }
   | { type: "cancel" }
-  | { type: "kill-confirmed"; epoch: number };
+  | { type: "kill-confirmed"; epoch: number }
+  /** The agent stopped the attempt at its own deadline (the server may have been away) and confirms
+   * no process of it is left. */
+  | { type: "agent-timeout"; epoch: number };
 
 export type AttemptCommand =
   | { type: "send-kill"; attemptId: string; epoch: number; reason: "timeout" | "cancel" }

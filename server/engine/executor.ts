@@ -405,7 +405,13 @@ export type ReportResult =
  */
 export async function applyAttemptEvent(
   db: Db,
-  params: { attemptId: string; event: AttemptEvent; now: Date },
+  params: {
+    attemptId: string;
+    event: AttemptEvent;
+    now: Date;
+    /** When an agent reports: the node it authenticated as; another node's attempt is refused. */
+    nodeId?: string;
+  },
   opts: EngineOptions = DEFAULT_ENGINE_OPTIONS,
 ): Promise<ReportResult> {
   // Only these can end an attempt, and so change steps, dependents and the task.
@@ -433,6 +439,8 @@ export async function applyAttemptEvent(
         .where(eq(attempts.id, params.attemptId))
         .for("update");
       if (!row) return { accepted: false, stale: false, reason: "unknown attempt", attempt: null };
+      if (params.nodeId !== undefined && row.nodeId !== params.nodeId)
+        return { accepted: false, stale: false, reason: "another node's attempt", attempt: null };
       const stepQuery = tx.select().from(steps).where(eq(steps.id, row.stepId));
       const [step] = mayEnd ? await stepQuery.for("update") : await stepQuery;
       if (!step) return { accepted: false, stale: false, reason: "unknown step", attempt: row };

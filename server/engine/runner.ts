@@ -8,6 +8,7 @@ import "server-only";
  */
 import type { PoolClient } from "pg";
 import type { Database } from "../../db/client";
+import { sweepOfflineNodes } from "../services/nodes";
 import { DEFAULT_ENGINE_OPTIONS, sweep, type EngineOptions } from "./executor";
 
 const SWEEP_LOCK = 72707370;
@@ -68,7 +69,11 @@ export function startRunner(
     running = true;
     try {
       await tryLead();
-      if (leader) await sweep(database.db, { now: new Date() }, opts);
+      if (leader) {
+        const now = new Date();
+        await sweep(database.db, { now }, opts);
+        await sweepOfflineNodes(database.db, now);
+      }
     } catch (e) {
       opts.onError?.(e);
     } finally {

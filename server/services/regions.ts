@@ -52,6 +52,10 @@ export async function deleteRegion(ctx: ServiceContext, id: string): Promise<voi
     const clusters = await q.countClustersInRegion(tx, { regionId: id });
     if (clusters > 0)
       throw new CairnError("region.has-clusters", { name: region.name, count: clusters });
+    const nodes = await q.countNodesInRegion(tx, { regionId: id });
+    if (nodes > 0) throw new CairnError("region.has-nodes", { name: region.name, count: nodes });
+    // Removed nodes and the region's bootstrap tokens go with it.
+    await q.deleteRemovedNodes(tx, { regionId: id });
     await q.deleteRegion(tx, { id });
   });
 }

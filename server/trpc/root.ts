@@ -2,6 +2,7 @@ import "server-only";
 import { createCallerFactory, createTRPCRouter } from "./init";
 import { clusterRouter } from "./routers/cluster";
 import { healthRouter } from "./routers/health";
+import { nodeRouter, tokenRouter } from "./routers/node";
 import { regionRouter } from "./routers/region";
 import { releaseRouter } from "./routers/release";
 import { setupRouter } from "./routers/setup";
@@ -16,6 +17,8 @@ export const appRouter = createTRPCRouter({
   setup: setupRouter,
   health: healthRouter,
   task: taskRouter,
+  node: nodeRouter,
+  token: tokenRouter,
 });
 
 export type AppRouter = typeof appRouter;

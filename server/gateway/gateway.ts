@@ -1,0 +1,452 @@
+import "server-only";
+/**
+ * The agent gateway: what `cairn-agent` talks to (`/api/agent/*`, see domain/agent/protocol.ts).
+ * Built as a plain object over a database and a work waiter, so tests drive it with `Request`s
+ * and no Next server; the route handler only forwards to it.
+ *
+ * - register: a region's bootstrap token → a per-node credential (returned once, stored hashed).
+ * - every other call: the node's credential. Unknown, revoked (replaced by a newer registration)
+ *   or removed nodes get 401; an attempt or log batch of another node gets 403. Nothing changes.
+ * - poll: long-poll; woken by the engine's NOTIFY for this node, answered with one work order
+ *   (claimed with SKIP LOCKED) and any kills the node owes.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  AGENT_DEFAULTS,
+  AGENT_LIMITS,
+  AGENT_PROTOCOL_VERSION,
+  eventsRequest,
+  heartbeatRequest,
+  logsRequest,
+  pollRequest,
+  registerRequest,
+  type AgentEvent,
+  type EventsResponse,
+  type HeartbeatResponse,
+  type KillOrder,
+  type LogsResponse,
+  type PollResponse,
+  type RegisterResponse,
+  type WorkOrder,
+} from "../../domain/agent/protocol";
+import type { AttemptEvent } from "../../domain/engine/types";
+import { CairnError } from "../../domain/errors";
+import type { Database } from "../../db/client";
+import { appendLogBatch } from "../../db/queries/logs";
+import {
+  findBootstrapTokenByHash,
+  findNodeByCredential,
+  findNodeByMachineId,
+  insertNodeEvents,
+  recordHeartbeat,
+  upsertNode,
+  useBootstrapToken,
+  type AgentIdentity,
+} from "../../db/queries/nodes";
+import { attempts, clusters, nodes, steps } from "../../db/schema";
+import { eq, inArray } from "drizzle-orm";
+import {
+  applyAttemptEvent,
+  claimAttempt,
+  DEFAULT_ENGINE_OPTIONS,
+  pendingKills,
+  type Dispatch,
+  type EngineOptions,
+} from "../engine/executor";
+import type { WorkWaiter } from "../engine/wake";
+import {
+  bearer,
+  errorResponse,
+  hashSecret,
+  newSecret,
+  parseBody,
+  RateLimiter,
+  readJson,
+} from "./http";
+import { RELEASES_DIR } from "../services/releases";
+
+export const AGENT_ACTIONS = ["register", "heartbeat", "poll", "events", "logs"] as const;
+export type AgentAction = (typeof AGENT_ACTIONS)[number];
+
+export interface GatewayOptions {
+  engine?: EngineOptions;
+  heartbeatSeconds?: number;
+  pollSeconds?: number;
+  releasesDir?: string;
+  /** Requests per second and burst, per node (and per address for register and failed auth). */
+  rate?: { perSecond: number; burst: number };
+  now?: () => number;
+}
+
+export interface Gateway {
+  handle(action: string, req: Request): Promise<Response>;
+}
+
+const NOT_ACCEPTED = (why: string) => new CairnError("agent.unauthorized", { why });
+
+export function createGateway(
+  database: Database,
+  waiter: WorkWaiter | null,
+  options: GatewayOptions = {},
+): Gateway {
+  const db = database.db;
+  const engine = options.engine ?? DEFAULT_ENGINE_OPTIONS;
+  const heartbeatSeconds = options.heartbeatSeconds ?? AGENT_DEFAULTS.heartbeatSeconds;
+  const pollSeconds = options.pollSeconds ?? AGENT_DEFAULTS.pollSeconds;
+  const releasesDir = options.releasesDir ?? RELEASES_DIR;
+  const now = options.now ?? Date.now;
+  const rate = options.rate ?? { perSecond: 20, burst: 100 };
+  const limiter = new RateLimiter(rate.perSecond, rate.burst, now);
+  // Failed authentications per client address: guessing credentials is slow by construction.
+  const failures = new RateLimiter(1, 30, now);
+  const scripts = new Map<string, Promise<string | null>>();
+
+  function clientKey(req: Request) {
+    return (
+      req.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ||
+      req.headers.get("x-real-ip") ||
+      "local"
+    );
+  }
+
+  function limited(key: string) {
+    const wait = limiter.take(key);
+    if (wait > 0) throw Object.assign(new CairnError("rate.limited"), { retryAfter: wait });
+  }
+
+  async function authenticate(req: Request): Promise<AgentIdentity> {
+    const secret = bearer(req);
+    if (!secret) throw NOT_ACCEPTED("no credential was sent");
+    const node = await findNodeByCredential(db, { credentialHash: hashSecret(secret) });
+    if (!node) {
+      failures.take(clientKey(req));
+      throw NOT_ACCEPTED("unknown or replaced credential");
+    }
+    if (node.status === "removed") throw NOT_ACCEPTED("the node was removed");
+    limited(node.id);
+    return node;
+  }
+
+  // ---------- register ----------
+
+  async function register(req: Request): Promise<RegisterResponse> {
+    limited(`register:${clientKey(req)}`);
+    const token = bearer(req);
+    if (!token) throw NOT_ACCEPTED("no bootstrap token was sent");
+    const body = parseBody(
+      registerRequest,
+      await readJson(req, AGENT_LIMITS.maxInventoryBodyBytes),
+    );
+    const at = new Date(now());
+    const tokenHash = hashSecret(token);
+    const credential = newSecret("cnc");
+    const result = await db.transaction(async (tx) => {
+      const used = await useBootstrapToken(tx, { tokenHash, now: at });
+      if (!used) {
+        const known = await findBootstrapTokenByHash(tx, { tokenHash });
+        throw NOT_ACCEPTED(
+          !known
+            ? "unknown bootstrap token"
+            : known.revokedAt
+              ? "the bootstrap token was revoked"
+              : "the bootstrap token has expired",
+        );
+      }
+      const existing = await findNodeByMachineId(tx, { machineId: body.machineId });
+      if (existing && existing.regionId !== used.regionId)
+        throw new CairnError("agent.region-mismatch", {
+          machineId: body.machineId,
+          region: used.regionId,
+        });
+      const { node, created, previousStatus } = await upsertNode(tx, {
+        regionId: used.regionId,
+        machineId: body.machineId,
+        hostname: body.hostname,
+        arch: body.arch,
+        lab: body.lab,
+        hardware: body.hardware,
+        agentVersion: body.agentVersion,
+        credentialHash: hashSecret(credential),
+        now: at,
+      });
+      await insertNodeEvents(tx, [
+        {
+          nodeId: node.id,
+          type: "registered",
+          fromStatus: previousStatus,
+          toStatus: node.status,
+          data: { created, agentVersion: body.agentVersion, hostname: body.hostname },
+          at,
+        },
+      ]);
+      return node;
+    });
+    return {
+      nodeId: result.id,
+      regionId: result.regionId,
+      credential,
+      heartbeatSeconds,
+      pollSeconds,
+    };
+  }
+
+  // ---------- heartbeat ----------
+
+  async function heartbeat(req: Request): Promise<HeartbeatResponse> {
+    const secret = bearer(req);
+    if (!secret) throw NOT_ACCEPTED("no credential was sent");
+    const body = parseBody(
+      heartbeatRequest,
+      await readJson(req, AGENT_LIMITS.maxInventoryBodyBytes),
+    );
+    const at = now();
+    // Authenticate and record in one statement: this is the call every agent makes every 10 s.
+    const node = await recordHeartbeat(db, {
+      credentialHash: hashSecret(secret),
+      now: new Date(at),
+      clockOffsetMs: body.sentAt - at,
+      hardware: body.hardware,
+    });
+    if (!node) {
+      failures.take(clientKey(req));
+      throw NOT_ACCEPTED("unknown or replaced credential");
+    }
+    limited(node.id);
+    const events = [];
+    if (node.wasOffline) events.push({ nodeId: node.id, type: "online", at: new Date(at) });
+    if (body.hardware) events.push({ nodeId: node.id, type: "hardware", at: new Date(at) });
+    if (events.length) await insertNodeEvents(db, events);
+    // Running attempts stay alive in the engine's eyes; only then can there be kills to send.
+    let kills: KillOrder[] = [];
+    if (body.running.length) {
+      for (const r of body.running)
+        await applyAttemptEvent(
+          db,
+          {
+            attemptId: r.attemptId,
+            event: { type: "heartbeat", epoch: r.epoch },
+            now: new Date(at),
+            nodeId: node.id,
+          },
+          engine,
+        );
+      kills = await killsFor(node.id);
+    }
+    return { serverTime: at, heartbeatSeconds, kills };
+  }
+
+  async function killsFor(nodeId: string): Promise<KillOrder[]> {
+    const rows = await pendingKills(db, { nodeId });
+    return rows.map((k) => ({ attemptId: k.id, epoch: k.epoch, reason: k.killFor ?? "cancel" }));
+  }
+
+  // ---------- poll ----------
+
+  async function poll(req: Request): Promise<PollResponse> {
+    const node = await authenticate(req);
+    const body = parseBody(pollRequest, await readJson(req, 4096));
+    const until = now() + Math.min(body.waitSeconds, pollSeconds) * 1000;
+    for (;;) {
+      const kills = await killsFor(node.id);
+      if (kills.length) return { work: null, kills };
+      const dispatch = await claimAttempt(db, { nodeId: node.id, now: new Date(now()) }, engine);
+      if (dispatch) return { work: await workOrder(dispatch, node), kills: [] };
+      const left = until - now();
+      if (left <= 0 || !waiter || req.signal.aborted) return { work: null, kills: [] };
+      const how = await waiter.wait(node.id, left, req.signal);
+      if (how === "timeout") return { work: null, kills: await killsFor(node.id) };
+    }
+  }
+
+  async function scriptOf(releaseId: string, script: string): Promise<string | null> {
+    const key = `${releaseId}/${script}`;
+    let found = scripts.get(key);
+    if (!found) {
+      const file = path.resolve(releasesDir, releaseId, script);
+      const inside = file.startsWith(path.resolve(releasesDir, releaseId) + path.sep);
+      found = inside
+        ? readFile(/*turbopackIgnore: true*/ file, "utf8").catch(() => null)
+        : Promise.resolve(null);
+      scripts.set(key, found);
+    }
+    return found;
+  }
+
+  async function workOrder(d: Dispatch, node: AgentIdentity): Promise<WorkOrder> {
+    const [cluster] = await db
+      .select({
+        id: clusters.id,
+        name: clusters.name,
+        kind: clusters.kind,
+        releaseId: clusters.releaseId,
+      })
+      .from(clusters)
+      .where(eq(clusters.id, d.task.clusterId));
+    const [facts] = await db
+      .select({ roles: nodes.roles, hardware: nodes.hardware, arch: nodes.arch })
+      .from(nodes)
+      .where(eq(nodes.id, node.id));
+    const releaseId = cluster?.releaseId ?? "unknown";
+    const scriptPath = d.step.script ?? "";
+    const content =
+      (scriptPath && (await scriptOf(releaseId, scriptPath))) ??
+      // Said in the step's own log, where the operator looks, rather than failing the poll.
+      `#!/bin/sh\necho "cairn: step ${d.step.stepId}: script '${scriptPath}' is not in release ${releaseId} on the server" >&2\nexit 127\n`;
+    return {
+      attemptId: d.attempt.id,
+      epoch: d.attempt.epoch,
+      taskId: d.task.id,
+      stepKey: d.step.key,
+      stepId: d.step.stepId,
+      mode: d.task.mode === "noop" ? "noop" : "apply",
+      timeoutSeconds: d.step.timeoutSeconds,
+      script: { path: scriptPath || `${d.step.stepId}.sh`, content },
+      env: {
+        CAIRN_TASK_ID: d.task.id,
+        CAIRN_TASK_KIND: d.task.kind,
+        CAIRN_STEP_ID: d.step.stepId,
+        CAIRN_NODE_ID: node.id,
+        CAIRN_HOSTNAME: node.hostname,
+        CAIRN_ATTEMPT: String(d.attempt.number),
+      },
+      input: {
+        task: { id: d.task.id, kind: d.task.kind, mode: d.task.mode },
+        step: { id: d.step.stepId, key: d.step.key, attempt: d.attempt.number },
+        cluster: cluster ?? null,
+        node: { id: node.id, hostname: node.hostname, ...(facts ?? {}) },
+      },
+    };
+  }
+
+  // ---------- attempt events ----------
+
+  function engineEvent(e: AgentEvent, epoch: number): AttemptEvent {
+    switch (e.type) {
+      case "started":
+        return { type: "started", epoch };
+      case "exited":
+        return { type: "exited", epoch, exitCode: e.exitCode };
+      case "timed-out":
+        return { type: "agent-timeout", epoch };
+      case "kill-confirmed":
+        return { type: "kill-confirmed", epoch };
+    }
+  }
+
+  async function ownedAttempts(nodeId: string, ids: string[]) {
+    const rows = await db
+      .select({
+        id: attempts.id,
+        nodeId: attempts.nodeId,
+        taskId: attempts.taskId,
+        stepKey: steps.key,
+      })
+      .from(attempts)
+      .innerJoin(steps, eq(steps.id, attempts.stepId))
+      .where(inArray(attempts.id, [...new Set(ids)]));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const id of ids) {
+      const row = byId.get(id);
+      // Unknown attempts are refused like other nodes' ones: nothing to learn by probing ids.
+      if (!row || row.nodeId !== nodeId)
+        throw new CairnError("auth.forbidden", {
+          role: "agent",
+          allowed: `the node that runs attempt ${id}`,
+        });
+    }
+    return byId;
+  }
+
+  async function events(req: Request): Promise<EventsResponse> {
+    const node = await authenticate(req);
+    const body = parseBody(eventsRequest, await readJson(req, 64 * 1024));
+    await ownedAttempts(
+      node.id,
+      body.events.map((e) => e.attemptId),
+    );
+    const results: EventsResponse["results"] = [];
+    for (const e of body.events) {
+      const r = await applyAttemptEvent(
+        db,
+        {
+          attemptId: e.attemptId,
+          event: engineEvent(e.event, e.epoch),
+          now: new Date(now()),
+          nodeId: node.id,
+        },
+        engine,
+      );
+      results.push({
+        attemptId: e.attemptId,
+        accepted: r.accepted,
+        status: r.attempt?.status ?? null,
+        ...(r.accepted ? {} : { reason: r.reason }),
+      });
+    }
+    return { results };
+  }
+
+  // ---------- logs ----------
+
+  async function logs(req: Request): Promise<LogsResponse> {
+    const node = await authenticate(req);
+    const body = parseBody(logsRequest, await readJson(req, AGENT_LIMITS.maxBodyBytes));
+    const owned = await ownedAttempts(
+      node.id,
+      body.batches.map((b) => b.attemptId),
+    );
+    const results: LogsResponse["results"] = [];
+    for (const b of body.batches) {
+      const a = owned.get(b.attemptId)!;
+      const r = await appendLogBatch(db, {
+        taskId: a.taskId,
+        attemptId: b.attemptId,
+        nodeId: node.id,
+        stepKey: a.stepKey,
+        seq: b.seq,
+        stream: b.stream,
+        lines: b.lines,
+        at: new Date(b.at),
+      });
+      results.push({ attemptId: b.attemptId, seq: b.seq, stored: r.accepted });
+    }
+    return { results };
+  }
+
+  const handlers: Record<AgentAction, (req: Request) => Promise<unknown>> = {
+    register,
+    heartbeat,
+    poll,
+    events,
+    logs,
+  };
+
+  return {
+    async handle(action, req) {
+      const handler = (handlers as Record<string, (req: Request) => Promise<unknown>>)[action];
+      if (!handler || !Object.hasOwn(handlers, action))
+        return Response.json(
+          { error: { code: "not-found", message: `No agent call named ${action}.` } },
+          { status: 404 },
+        );
+      if (req.method !== "POST")
+        return Response.json(
+          { error: { code: "method", message: "Agent calls are POST requests with a JSON body." } },
+          { status: 405, headers: { allow: "POST" } },
+        );
+      const blocked = failures.peek(clientKey(req));
+      if (blocked > 0)
+        return errorResponse(new CairnError("rate.limited"), { "retry-after": String(blocked) });
+      try {
+        const result = await handler(req);
+        return Response.json(result, {
+          headers: { "x-cairn-agent-protocol": String(AGENT_PROTOCOL_VERSION) },
+        });
+      } catch (e) {
+        const retryAfter = (e as { retryAfter?: number }).retryAfter;
+        return errorResponse(e, retryAfter ? { "retry-after": String(retryAfter) } : undefined);
+      }
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import "server-only";
+/**
+ * Nodes and bootstrap tokens, for the console and the API. The agent-facing side (registration,
+ * heartbeats, work) is the gateway's (server/gateway).
+ */
+import type { z } from "zod";
+import * as q from "../../db/queries/nodes";
+import { getRegion } from "../../db/queries/regions";
+import type { Db } from "../../db/client";
+import { CairnError } from "../../domain/errors";
+import {
+  connectivityOf,
+  displayedNodeStatus,
+  TOKEN_PREFIX_LENGTH,
+  type createBootstrapTokenRequest,
+  type listNodesRequest,
+} from "../../domain/node";
+import { AGENT_DEFAULTS } from "../../domain/agent/protocol";
+import type { NodeStatus } from "../../domain/model";
+import type { Page } from "../../domain/region";
+import { hashSecret, newSecret } from "../gateway/http";
+import type { ServiceContext } from "./context";
+
+export type NodeListItem = q.NodeSummary & { displayedStatus: NodeStatus; online: boolean };
+
+function withConnectivity<T extends q.NodeSummary>(row: T, now: number) {
+  // The sweep sets offlineSince within seconds; between sweeps the heartbeat age decides.
+  const connectivity =
+    row.offlineSince !== null
+      ? "offline"
+      : connectivityOf(row.lastHeartbeatAt?.getTime() ?? null, now);
+  return {
+    ...row,
+    online: connectivity === "online",
+    displayedStatus: displayedNodeStatus(row.status, connectivity),
+  };
+}
+
+export async function listNodes(
+  ctx: Pick<ServiceContext, "db">,
+  input: z.output<typeof listNodesRequest>,
+): Promise<Page<NodeListItem>> {
+  const page = await q.listNodes(ctx.db, input);
+  const now = Date.now();
+  return { ...page, items: page.items.map((r) => withConnectivity(r, now)) };
+}
+
+export async function getNode(ctx: Pick<ServiceContext, "db">, id: string) {
+  const node = await q.getNode(ctx.db, { id });
+  if (!node) throw new CairnError("node.not-found", { ref: id });
+  const [events, attempts] = await Promise.all([
+    q.listNodeEvents(ctx.db, { nodeId: id, limit: 100 }),
+    q.recentNodeAttempts(ctx.db, { nodeId: id, limit: 50 }),
+  ]);
+  return { node: withConnectivity(node, Date.now()), events, attempts };
+}
+
+export async function nodeStatusCounts(ctx: Pick<ServiceContext, "db">, regionId?: string) {
+  return q.countNodesByStatus(ctx.db, { regionId });
+}
+
+/** Marks silent nodes offline and records it; run by the engine's sweeping replica. */
+export async function sweepOfflineNodes(
+  db: Db,
+  now: Date,
+  offlineAfterSeconds: number = AGENT_DEFAULTS.offlineAfterSeconds,
+): Promise<number> {
+  const cutoff = new Date(now.getTime() - offlineAfterSeconds * 1000);
+  return db.transaction(async (tx) => {
+    const gone = await q.markOffline(tx, { cutoff, now });
+    await q.insertNodeEvents(
+      tx,
+      gone.map((n) => ({
+        nodeId: n.id,
+        type: "offline",
+        at: now,
+        data: { lastHeartbeatAt: n.lastHeartbeatAt?.toISOString() ?? null },
+      })),
+    );
+    return gone.length;
+  });
+}
+
+// ---------- bootstrap tokens ----------
+
+export type BootstrapTokenView = Omit<q.BootstrapTokenRow, "tokenHash"> & {
+  state: "active" | "revoked" | "expired";
+};
+
+function tokenView(row: q.BootstrapTokenRow, now: number): BootstrapTokenView {
+  const { tokenHash: _hash, ...rest } = row;
+  const state = row.revokedAt
+    ? "revoked"
+    : row.expiresAt && row.expiresAt.getTime() <= now
+      ? "expired"
+      : "active";
+  return { ...rest, state };
+}
+
+export async function listBootstrapTokens(ctx: Pick<ServiceContext, "db">, regionId: string) {
+  const rows = await q.listBootstrapTokens(ctx.db, { regionId });
+  const now = Date.now();
+  return rows.map((r) => tokenView(r, now));
+}
+
+/** Creates a token; its secret is in the answer and nowhere else (the database keeps a hash). */
+export async function createBootstrapToken(
+  ctx: ServiceContext,
+  input: z.output<typeof createBootstrapTokenRequest>,
+): Promise<{ token: BootstrapTokenView; secret: string }> {
+  const region = await getRegion(ctx.db, { id: input.regionId });
+  if (!region) throw new CairnError("region.not-found", { ref: input.regionId });
+  const secret = newSecret("cbt");
+  const now = Date.now();
+  const row = await q.insertBootstrapToken(ctx.db, {
+    regionId: input.regionId,
+    label: input.label,
+    prefix: secret.slice(0, 4 + TOKEN_PREFIX_LENGTH),
+    tokenHash: hashSecret(secret),
+    createdBy: ctx.user.email,
+    expiresAt: input.expiresInDays ? new Date(now + input.expiresInDays * 86_400_000) : null,
+  });
+  return { token: tokenView(row, now), secret };
+}
+
+export async function revokeBootstrapToken(ctx: ServiceContext, id: string) {
+  const existing = await q.getBootstrapToken(ctx.db, { id });
+  if (!existing) throw new CairnError("token.not-found", { ref: id });
+  if (existing.revokedAt) throw new CairnError("token.revoked", { prefix: existing.prefix });
+  const row = await q.revokeBootstrapToken(ctx.db, { id, actor: ctx.user.email, now: new Date() });
+  if (!row) throw new CairnError("token.revoked", { prefix: existing.prefix });
+  return tokenView(row, Date.now());
+}
+
+/** A new token with the same label and region, and the old one revoked, in one transaction. */
+export async function rotateBootstrapToken(ctx: ServiceContext, id: string) {
+  return ctx.db.transaction(async (tx) => {
+    const inner = { ...ctx, db: tx };
+    const old = await revokeBootstrapToken(inner, id);
+    return createBootstrapToken(inner, {
+      regionId: old.regionId,
+      label: old.label,
+      expiresInDays: 0,
+    });
+  });
+}

@@ -1,0 +1,36 @@
+import "server-only";
+import { z } from "zod";
+import {
+  createBootstrapTokenRequest,
+  listNodesRequest,
+  nodeRefRequest,
+  tokenRefRequest,
+} from "../../../domain/node";
+import * as nodes from "../../services/nodes";
+import { adminProcedure, createTRPCRouter, viewerProcedure } from "../init";
+
+export const nodeRouter = createTRPCRouter({
+  list: viewerProcedure
+    .input(listNodesRequest)
+    .query(({ ctx, input }) => nodes.listNodes(ctx, input)),
+  get: viewerProcedure.input(nodeRefRequest).query(({ ctx, input }) => nodes.getNode(ctx, input.id)),
+  statusCounts: viewerProcedure
+    .input(z.object({ regionId: z.uuid().optional() }))
+    .query(({ ctx, input }) => nodes.nodeStatusCounts(ctx, input.regionId)),
+});
+
+/** Bootstrap tokens let machines join a region: administrators only. */
+export const tokenRouter = createTRPCRouter({
+  list: adminProcedure
+    .input(z.object({ regionId: z.uuid() }))
+    .query(({ ctx, input }) => nodes.listBootstrapTokens(ctx, input.regionId)),
+  create: adminProcedure
+    .input(createBootstrapTokenRequest)
+    .mutation(({ ctx, input }) => nodes.createBootstrapToken(ctx, input)),
+  revoke: adminProcedure
+    .input(tokenRefRequest)
+    .mutation(({ ctx, input }) => nodes.revokeBootstrapToken(ctx, input.id)),
+  rotate: adminProcedure
+    .input(tokenRefRequest)
+    .mutation(({ ctx, input }) => nodes.rotateBootstrapToken(ctx, input.id)),
+});
