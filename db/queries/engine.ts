@@ -2,7 +2,7 @@
  * SQL of the engine. Each function does one statement or one short locked read-modify-write; the
  * executor (server/engine) decides what to change by asking the pure transitions in domain/engine.
  */
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { InitialGroup, InitialStep } from "../../domain/engine/launch";
 import type { TaskMode, TaskStatus } from "../../domain/engine/types";
 import type { Db } from "../client";
@@ -114,10 +114,293 @@ export async function listStepAttempts(db: Db, params: { stepId: string }): Prom
     .orderBy(asc(attempts.number));
 }
 
-
-
 /** Open attempts: the process may still be alive on the node. */
 export const OPEN_ATTEMPT = ["dispatched", "running", "killing"] as const;
 
 /** The task-wide "nodes in flight" limit is a group row like any other, so one UPDATE guards it. */
 export const TASK_GROUP = "#task";
+
+// ---------------------------------------------------------------------------------------------
+// Hot path: the statements every claim and every report runs. Hand-written SQL, as few round trips
+// as the decisions allow (the pure transitions run in between): building queries and mapping rows
+// through the query builder was most of the engine's CPU. Rows come back as `to_jsonb`, mapped
+// once here, so PostgreSQL and PGlite read identically.
+
+type Json = Record<string, unknown>;
+
+const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function fromJson<T>(row: Json, dates: readonly string[]): T {
+  const out: Json = {};
+  for (const k in row) out[camel(k)] = row[k];
+  for (const d of dates) {
+    const v = out[d];
+    if (typeof v === "string") out[d] = new Date(v);
+  }
+  return out as T;
+}
+
+const STEP_DATES = ["readyAt", "queuedSince"] as const;
+const ATTEMPT_DATES = [
+  "queuedAt",
+  "dispatchedAt",
+  "startedAt",
+  "endedAt",
+  "deadlineAt",
+  "heartbeatDeadlineAt",
+] as const;
+const TASK_DATES = ["createdAt", "startedAt", "endedAt", "deadlineAt"] as const;
+
+export const stepFromJson = (j: Json) => fromJson<StepRow>(j, STEP_DATES);
+export const attemptFromJson = (j: Json) => fromJson<AttemptRow>(j, ATTEMPT_DATES);
+export const taskFromJson = (j: Json) => fromJson<TaskRow>(j, TASK_DATES);
+
+async function rows<T>(db: Db, statement: SQL): Promise<T[]> {
+  return ((await db.execute(statement)) as unknown as { rows: T[] }).rows;
+}
+
+const OPEN = sql.raw(`('dispatched', 'running', 'killing')`);
+
+/**
+ * A node's claimable steps, oldest first, locked with SKIP LOCKED — and none at all while the node
+ * still has an open attempt (one attempt per node; the unique index enforces it too).
+ */
+export async function lockClaimCandidates(db: Db, params: { nodeId: string; limit: number }) {
+  const found = await rows<{
+    s: Json;
+    mode: TaskMode;
+    cluster_id: string;
+    kind: string;
+    max_in_flight: number;
+    group_limit: number;
+  }>(
+    db,
+    sql`select to_jsonb(s) as s, t.mode, t.cluster_id, t.kind, t.max_in_flight, g."limit" as group_limit
+      from step s
+      join task t on t.id = s.task_id
+      join step_group g on g.task_id = s.task_id and g.group_key = s.group_key
+      where s.node_id = ${params.nodeId} and s.status = 'ready'
+        and t.status = 'running' and not t.halted
+        and not exists (select 1 from attempt a where a.node_id = ${params.nodeId} and a.status in ${OPEN})
+      order by s.queued_since asc nulls last, s.ordinal
+      limit ${params.limit}
+      for update of s skip locked`,
+  );
+  return found.map((r) => ({
+    step: stepFromJson(r.s),
+    task: { mode: r.mode, clusterId: r.cluster_id, kind: r.kind, maxInFlight: r.max_in_flight },
+    groupLimit: r.group_limit,
+  }));
+}
+
+type StepWrite = Pick<
+  StepRow,
+  "status" | "attempts" | "attemptsAtReset" | "readyAt" | "queuedSince" | "reason"
+>;
+type AttemptWrite = Pick<
+  AttemptRow,
+  | "status"
+  | "epoch"
+  | "exitCode"
+  | "reason"
+  | "killFor"
+  | "dispatchedAt"
+  | "startedAt"
+  | "endedAt"
+  | "deadlineAt"
+  | "heartbeatDeadlineAt"
+>;
+
+const jsonb = (v: unknown) =>
+  v === null || v === undefined ? sql`null::jsonb` : sql`${JSON.stringify(v)}::jsonb`;
+const tstz = (d: Date | null) =>
+  d === null ? sql`null::timestamptz` : sql`${d.toISOString()}::timestamptz`;
+
+function stepSet(s: StepWrite) {
+  return sql`status = ${s.status}::step_status, attempts = ${s.attempts},
+    attempts_at_reset = ${s.attemptsAtReset}, ready_at = ${tstz(s.readyAt)},
+    queued_since = ${tstz(s.queuedSince)}, reason = ${jsonb(s.reason)}`;
+}
+
+function attemptSet(a: AttemptWrite) {
+  return sql`status = ${a.status}::attempt_status, epoch = ${a.epoch}, exit_code = ${a.exitCode},
+    reason = ${jsonb(a.reason)}, kill_for = ${a.killFor}, dispatched_at = ${tstz(a.dispatchedAt)},
+    started_at = ${tstz(a.startedAt)}, ended_at = ${tstz(a.endedAt)},
+    deadline_at = ${tstz(a.deadlineAt)}, heartbeat_deadline_at = ${tstz(a.heartbeatDeadlineAt)}`;
+}
+
+/** The attempt is born and its step moves to running, in one statement. */
+export async function insertAttemptForStep(
+  db: Db,
+  params: { attempt: AttemptRow; step: StepWrite & { id: string } },
+) {
+  const a = params.attempt;
+  await db.execute(sql`
+    with a as (
+      insert into attempt (id, step_id, task_id, node_id, number, status, epoch, exit_code, reason,
+        kill_for, queued_at, dispatched_at, started_at, ended_at, deadline_at, heartbeat_deadline_at)
+      values (${a.id}, ${a.stepId}, ${a.taskId}, ${a.nodeId}, ${a.number}, ${a.status}::attempt_status,
+        ${a.epoch}, ${a.exitCode}, ${jsonb(a.reason)}, ${a.killFor}, ${tstz(a.queuedAt)},
+        ${tstz(a.dispatchedAt)}, ${tstz(a.startedAt)}, ${tstz(a.endedAt)}, ${tstz(a.deadlineAt)},
+        ${tstz(a.heartbeatDeadlineAt)})
+      returning 1)
+    update step set ${stepSet(params.step)} where id = ${params.step.id}`);
+}
+
+/**
+ * The task an attempt belongs to, with a row lock. Endings take `key share` first: it lets
+ * endings of one task run side by side, yet makes operator actions (which take `update`) wait for
+ * them, and them for operator actions — the task first, always.
+ */
+export async function lockTaskOfAttempt(
+  db: Db,
+  params: { attemptId: string; mode: "key share" | "update" },
+) {
+  const [r] = await rows<{ t: Json }>(
+    db,
+    sql`select to_jsonb(t) as t from task t
+      where t.id = (select task_id from attempt where id = ${params.attemptId})
+      for ${sql.raw(params.mode === "update" ? "update" : "key share")}`,
+  );
+  return r ? taskFromJson(r.t) : undefined;
+}
+
+/**
+ * The task row re-read under `no key update`, the lock endings of one task take last, just before
+ * they decide whether the task is finished. It conflicts with itself (so the second ending waits
+ * and then sees the first one's committed steps) but not with `key share` (so no ending waits for
+ * another while holding it, and there is no cycle).
+ */
+export async function lockTaskForProgress(db: Db, params: { taskId: string }) {
+  const [r] = await rows<{ t: Json }>(
+    db,
+    sql`select to_jsonb(t) as t from task t where t.id = ${params.taskId} for no key update`,
+  );
+  return r ? taskFromJson(r.t) : undefined;
+}
+
+/**
+ * The attempt (locked) and its step. When the report may end the attempt, the step is locked too,
+ * and so are the blocked entries that depend on it (ordered by id, so concurrent endings lock
+ * shared dependents in the same order) — everything an ending may change, in one round trip.
+ */
+export async function lockAttemptWithStep(
+  db: Db,
+  params: { attemptId: string; forEnding: boolean },
+): Promise<{ attempt: AttemptRow; step: StepRow; dependents: StepRow[] } | undefined> {
+  const [r] = await rows<{ a: Json; s: Json; d: Json[] | null }>(
+    db,
+    params.forEnding
+      ? sql`select to_jsonb(a) as a, to_jsonb(s) as s,
+            (select jsonb_agg(to_jsonb(d)) from (
+               select * from step d where d.task_id = s.task_id and d.status = 'blocked'
+                 and d.depends_on @> array[s.key]::text[]
+               order by d.id for update) d) as d
+          from attempt a join step s on s.id = a.step_id
+          where a.id = ${params.attemptId} for update of a, s`
+      : sql`select to_jsonb(a) as a, to_jsonb(s) as s, null as d
+          from attempt a join step s on s.id = a.step_id
+          where a.id = ${params.attemptId} for update of a`,
+  );
+  return r
+    ? {
+        attempt: attemptFromJson(r.a),
+        step: stepFromJson(r.s),
+        dependents: (r.d ?? []).map(stepFromJson),
+      }
+    : undefined;
+}
+
+export type DependentWrite = StepWrite & {
+  id: string;
+  remaining: number;
+  failedDeps: number;
+  /** The node to wake: set when the step became ready. */
+  wake: string | null;
+};
+
+function dependentValues(list: DependentWrite[]) {
+  return sql.join(
+    list.map(
+      (s) =>
+        sql`(${s.id}::uuid, ${s.status}::step_status, ${s.attempts}::int, ${s.attemptsAtReset}::int,
+          ${tstz(s.readyAt)}, ${tstz(s.queuedSince)}, ${jsonb(s.reason)}, ${s.remaining}::int,
+          ${s.failedDeps}::int, ${s.wake}::text)`,
+    ),
+    sql`, `,
+  );
+}
+
+const WRITE_DEPENDENTS = (values: SQL, channel: string) => sql`
+  v(id, status, attempts, attempts_at_reset, ready_at, queued_since, reason, remaining,
+    failed_deps, wake) as (values ${values}),
+  u as (
+    update step set status = v.status, attempts = v.attempts,
+      attempts_at_reset = v.attempts_at_reset, ready_at = v.ready_at,
+      queued_since = v.queued_since, reason = v.reason, remaining = v.remaining,
+      failed_deps = v.failed_deps
+    from v where step.id = v.id
+    returning v.wake)
+  select pg_notify(${channel}, w) from (select distinct wake as w from u where wake is not null) n`;
+
+/**
+ * Writes an attempt's new state, its step's when that changed too, and the dependents the ending
+ * moved (waking the nodes of those that became ready; NOTIFY is delivered at commit) — one
+ * statement.
+ */
+export async function writeAttemptAndStep(
+  db: Db,
+  params: {
+    attemptId: string;
+    attempt: AttemptWrite;
+    step?: StepWrite & { id: string };
+    dependents?: DependentWrite[];
+    channel?: string;
+  },
+) {
+  const attempt = sql`update attempt set ${attemptSet(params.attempt)} where id = ${params.attemptId}`;
+  if (!params.step) {
+    await db.execute(attempt);
+    return;
+  }
+  const step = sql`update step set ${stepSet(params.step)} where id = ${params.step.id}`;
+  if (!params.dependents?.length) {
+    await db.execute(sql`with a as (${attempt} returning 1) ${step}`);
+    return;
+  }
+  await db.execute(sql`
+    with a as (${attempt} returning 1), s as (${step} returning 1),
+    ${WRITE_DEPENDENTS(dependentValues(params.dependents), params.channel ?? "cairn_work")}`);
+}
+
+/** Blocked entries of a task that depend on `key`, locked: the ones a finished entry can move. */
+export async function lockBlockedDependents(db: Db, params: { taskId: string; key: string }) {
+  const found = await rows<{ s: Json }>(
+    db,
+    sql`select to_jsonb(s) as s from step s
+      where s.task_id = ${params.taskId} and s.status = 'blocked'
+        and s.depends_on @> array[${params.key}]::text[]
+      order by s.id
+      for update`,
+  );
+  return found.map((r) => stepFromJson(r.s));
+}
+
+/** Writes many dependents' states and counters in one statement, waking nodes of ready ones. */
+export async function writeSteps(db: Db, params: { steps: DependentWrite[]; channel: string }) {
+  if (params.steps.length === 0) return;
+  await db.execute(sql`with ${WRITE_DEPENDENTS(dependentValues(params.steps), params.channel)}`);
+}
+
+/** Whether the task still has unfinished steps, and whether a group went over its tolerance. */
+export async function probeTaskOpen(db: Db, params: { taskId: string }) {
+  const [r] = await rows<{ open: boolean; over_tolerance: boolean }>(
+    db,
+    sql`select
+      exists (select 1 from step where task_id = ${params.taskId}
+              and status in ('blocked', 'ready', 'running', 'retry_wait')) as open,
+      exists (select 1 from step_group where task_id = ${params.taskId}
+              and failed > tolerated) as over_tolerance`,
+  );
+  return { open: Boolean(r?.open), overTolerance: Boolean(r?.over_tolerance) };
+}

@@ -168,8 +168,10 @@ export const attempts = pgTable(
   (t) => [
     unique("attempt_step_number").on(t.stepId, t.number),
     index("attempt_task_idx").on(t.taskId),
-    // "Is this node busy?" runs on every poll: only open attempts are indexed, so it stays tiny.
-    index("attempt_open_node_idx")
+    // One open attempt per node, enforced by the database (two replicas answering two polls of one
+    // node cannot both hand it work). "Is this node busy?" runs on every poll: only open attempts
+    // are indexed, so it stays tiny.
+    uniqueIndex("attempt_one_open_per_node")
       .on(t.nodeId)
       .where(sql`status in ('dispatched', 'running', 'killing')`),
     index("attempt_open_deadline_idx")

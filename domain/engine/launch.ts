@@ -36,7 +36,7 @@ export interface InitialGroup {
 /** The group a barrier belongs to never limits anything; it exists so every row has one. */
 export const BARRIER_GROUP = "#barriers";
 
-function groupLimit(strategy: Strategy): number {
+export function groupLimit(strategy: Strategy): number {
   return strategy.type === "one_by_one" ? 1 : (strategy.amount ?? 0);
 }
 

@@ -18,13 +18,23 @@ import {
   insertSteps,
   insertTask,
   insertTaskEvent,
+  insertAttemptForStep,
+  lockAttemptWithStep,
+  lockBlockedDependents,
+  lockClaimCandidates,
+  lockTaskForProgress,
+  lockTaskOfAttempt,
+  probeTaskOpen,
+  writeAttemptAndStep,
+  writeSteps,
   type AttemptRow,
+  type DependentWrite,
   type StepRow,
   type TaskRow,
 } from "../../db/queries/engine";
 import { attempts, stepGroups, steps, tasks } from "../../db/schema";
 import { attemptTransition, newAttempt } from "../../domain/engine/attempt";
-import { initialSteps } from "../../domain/engine/launch";
+import { groupLimit, initialSteps } from "../../domain/engine/launch";
 import {
   dependencyEffects,
   exceededTolerance,
@@ -36,6 +46,7 @@ import { stepTransition } from "../../domain/engine/step";
 import { taskTransition } from "../../domain/engine/task";
 import {
   FINAL_STEP,
+  type AttemptCommand,
   type AttemptEvent,
   type AttemptState,
   type AttemptStatus,
@@ -271,89 +282,54 @@ export async function claimAttempt(
   opts: EngineOptions = DEFAULT_ENGINE_OPTIONS,
 ): Promise<Dispatch | null> {
   const now = params.now.getTime();
-  return db.transaction(async (tx) => {
-    const [busy] = await tx
-      .select({ id: attempts.id })
-      .from(attempts)
-      .where(and(eq(attempts.nodeId, params.nodeId), inArray(attempts.status, [...OPEN_ATTEMPT])))
-      .limit(1);
-    if (busy) return null;
-    const candidates = await tx
-      .select({
-        step: steps,
-        task: {
-          id: tasks.id,
-          mode: tasks.mode,
-          clusterId: tasks.clusterId,
-          kind: tasks.kind,
-          maxInFlight: tasks.maxInFlight,
-        },
-        groupLimit: stepGroups.limit,
-      })
-      .from(steps)
-      .innerJoin(tasks, eq(tasks.id, steps.taskId))
-      .innerJoin(
-        stepGroups,
-        and(eq(stepGroups.taskId, steps.taskId), eq(stepGroups.groupKey, steps.groupKey)),
-      )
-      .where(
-        and(
-          eq(steps.nodeId, params.nodeId),
-          eq(steps.status, "ready"),
-          eq(tasks.status, "running"),
-          eq(tasks.halted, false),
-        ),
-      )
-      .orderBy(sql`${steps.queuedSince} asc nulls last`, steps.ordinal)
-      .limit(8)
-      .for("update", { of: steps, skipLocked: true });
-    for (const { step, task, groupLimit } of candidates) {
-      // Only limited groups count slots: an unlimited group's row would otherwise be a hot spot
-      // that every claim and every ending of that graph step queues on.
-      const groupKeys = [
-        ...(groupLimit > 0 ? [step.groupKey] : []),
-        ...(task.maxInFlight > 0 ? [TASK_GROUP] : []),
-      ];
-      const slots =
-        groupKeys.length === 0
-          ? []
-          : await tx
-              .update(stepGroups)
-              .set({ inFlight: sql`${stepGroups.inFlight} + 1` })
-              .where(
-                and(
-                  eq(stepGroups.taskId, step.taskId),
-                  inArray(stepGroups.groupKey, groupKeys),
-                  sql`(${stepGroups.limit} = 0 or ${stepGroups.inFlight} < ${stepGroups.limit})`,
-                ),
-              )
-              .returning({ groupKey: stepGroups.groupKey });
-      if (slots.length < groupKeys.length) {
-        if (slots.length)
-          await releaseSlots(
-            tx,
-            step.taskId,
-            slots.map((s) => s.groupKey),
-          );
-        continue;
-      }
-      const picked = stepTransition(stepState(step, opts), { type: "attempt-started" }, now);
-      const start = picked.commands.find((c) => c.type === "start-attempt");
-      if (!start) {
-        await releaseSlots(tx, step.taskId, groupKeys);
-        continue;
-      }
-      // The attempt is born dispatched: its lease epoch is its number, so a report naming an
-      // older epoch comes from a stale holder.
-      const dispatched = attemptTransition(
-        newAttempt(randomUUID(), start.number, now),
-        { type: "dispatch", epoch: start.number },
-        now,
-        timeoutsOf(step, opts),
-      );
-      const [stored] = await tx
-        .insert(attempts)
-        .values({
+  try {
+    return await db.transaction(async (tx) => {
+      const candidates = await lockClaimCandidates(tx, { nodeId: params.nodeId, limit: 8 });
+      for (const { step, task, groupLimit } of candidates) {
+        // Only limited groups count slots: an unlimited group's row would otherwise be a hot spot
+        // that every claim and every ending of that graph step queues on.
+        const groupKeys = [
+          ...(groupLimit > 0 ? [step.groupKey] : []),
+          ...(task.maxInFlight > 0 ? [TASK_GROUP] : []),
+        ];
+        const slots =
+          groupKeys.length === 0
+            ? []
+            : await tx
+                .update(stepGroups)
+                .set({ inFlight: sql`${stepGroups.inFlight} + 1` })
+                .where(
+                  and(
+                    eq(stepGroups.taskId, step.taskId),
+                    inArray(stepGroups.groupKey, groupKeys),
+                    sql`(${stepGroups.limit} = 0 or ${stepGroups.inFlight} < ${stepGroups.limit})`,
+                  ),
+                )
+                .returning({ groupKey: stepGroups.groupKey });
+        if (slots.length < groupKeys.length) {
+          if (slots.length)
+            await releaseSlots(
+              tx,
+              step.taskId,
+              slots.map((s) => s.groupKey),
+            );
+          continue;
+        }
+        const picked = stepTransition(stepState(step, opts), { type: "attempt-started" }, now);
+        const start = picked.commands.find((c) => c.type === "start-attempt");
+        if (!start) {
+          await releaseSlots(tx, step.taskId, groupKeys);
+          continue;
+        }
+        // The attempt is born dispatched: its lease epoch is its number, so a report naming an
+        // older epoch comes from a stale holder.
+        const dispatched = attemptTransition(
+          newAttempt(randomUUID(), start.number, now),
+          { type: "dispatch", epoch: start.number },
+          now,
+          timeoutsOf(step, opts),
+        );
+        const attempt: AttemptRow = {
           id: dispatched.state.id,
           stepId: step.id,
           taskId: step.taskId,
@@ -361,22 +337,23 @@ export async function claimAttempt(
           number: start.number,
           queuedAt: params.now,
           ...attemptPatch(dispatched.state),
-        })
-        .returning();
-      const [updatedStep] = await tx
-        .update(steps)
-        .set(stepPatch(picked.state))
-        .where(eq(steps.id, step.id))
-        .returning();
-      if (!stored || !updatedStep) throw new Error("update returned no row");
-      return {
-        attempt: stored,
-        step: updatedStep,
-        task: { id: task.id, mode: task.mode, clusterId: task.clusterId, kind: task.kind },
-      };
-    }
-    return null;
-  });
+        };
+        const patch = stepPatch(picked.state);
+        await insertAttemptForStep(tx, { attempt, step: { id: step.id, ...patch } });
+        return {
+          attempt,
+          step: { ...step, ...patch },
+          task: { id: step.taskId, mode: task.mode, clusterId: task.clusterId, kind: task.kind },
+        };
+      }
+      return null;
+    });
+  } catch (e) {
+    // Two polls of one node at once (two replicas, a retried request): the unique index on open
+    // attempts per node lets one win; the other simply has no work this time.
+    if (isUniqueViolation(e, "attempt_one_open_per_node")) return null;
+    throw e;
+  }
 }
 
 async function releaseSlots(db: Db, taskId: string, groupKeys: string[]) {
@@ -414,57 +391,92 @@ export async function applyAttemptEvent(
   },
   opts: EngineOptions = DEFAULT_ENGINE_OPTIONS,
 ): Promise<ReportResult> {
+  const [result] = await applyAttemptEvents(
+    db,
+    { attemptId: params.attemptId, events: [params.event], now: params.now, nodeId: params.nodeId },
+    opts,
+  );
+  return result!;
+}
+
+/**
+ * Several events of one attempt in one transaction, in order (an agent's outbox often holds
+ * `started` and `exited` together): each is judged by the pure machine against the state the
+ * previous one left, and the attempt is written once. One result per event.
+ */
+export async function applyAttemptEvents(
+  db: Db,
+  params: { attemptId: string; events: AttemptEvent[]; now: Date; nodeId?: string },
+  opts: EngineOptions = DEFAULT_ENGINE_OPTIONS,
+): Promise<ReportResult[]> {
   // Only these can end an attempt, and so change steps, dependents and the task.
-  const mayEnd = !["dispatch", "started", "heartbeat"].includes(params.event.type);
+  const mayEnd = params.events.some((e) => !["dispatch", "started", "heartbeat"].includes(e.type));
   return retryOnConflict(() =>
     db.transaction(async (tx) => {
-      if (mayEnd) {
-        // Lock order: the task first. A transaction that may end steps takes the task row before
-        // anything else, so endings on one task queue up at their start instead of deadlocking
-        // later while each holds rows the other needs.
-        const [owner] = await tx
-          .select({ taskId: attempts.taskId })
-          .from(attempts)
-          .where(eq(attempts.id, params.attemptId));
-        if (owner)
-          await tx
-            .select({ id: tasks.id })
-            .from(tasks)
-            .where(eq(tasks.id, owner.taskId))
-            .for("update");
-      }
-      const [row] = await tx
-        .select()
-        .from(attempts)
-        .where(eq(attempts.id, params.attemptId))
-        .for("update");
-      if (!row) return { accepted: false, stale: false, reason: "unknown attempt", attempt: null };
-      if (params.nodeId !== undefined && row.nodeId !== params.nodeId)
-        return { accepted: false, stale: false, reason: "another node's attempt", attempt: null };
-      const stepQuery = tx.select().from(steps).where(eq(steps.id, row.stepId));
-      const [step] = mayEnd ? await stepQuery.for("update") : await stepQuery;
-      if (!step) return { accepted: false, stale: false, reason: "unknown step", attempt: row };
+      // Lock order: the task first. A transaction that may end steps takes a `key share` lock on
+      // the task before anything else: endings of one task proceed side by side, while operator
+      // actions (cancel, retry, pause), which lock the task for update, wait for them.
+      const task = mayEnd
+        ? await lockTaskOfAttempt(tx, { attemptId: params.attemptId, mode: "key share" })
+        : undefined;
+      const found = await lockAttemptWithStep(tx, {
+        attemptId: params.attemptId,
+        forEnding: mayEnd,
+      });
+      const refuse = (reason: string, attempt: AttemptRow | null): ReportResult[] =>
+        params.events.map(() => ({ accepted: false, stale: false, reason, attempt }));
+      if (!found) return refuse("unknown attempt", null);
+      if (params.nodeId !== undefined && found.attempt.nodeId !== params.nodeId)
+        return refuse("another node's attempt", null);
+      const { step } = found;
       const now = params.now.getTime();
-      const t = attemptTransition(attemptState(row), params.event, now, timeoutsOf(step, opts));
-      if (t.stale || t.ignored)
-        return {
-          accepted: false,
-          stale: Boolean(t.stale),
-          reason: t.ignored?.message.en ?? "stale epoch",
-          attempt: row,
-        };
-      const [stored] = await tx
-        .update(attempts)
-        .set(attemptPatch(t.state))
-        .where(eq(attempts.id, row.id))
-        .returning();
-      if (!stored) throw new Error("update returned no row");
-      // A kill is news for the node: wake its poll instead of letting it wait out the timeout.
-      if (t.commands.some((c) => c.type === "send-kill")) await notifyNodes(tx, [row.nodeId]);
-      for (const c of t.commands)
-        if (c.type === "attempt-final")
-          await attemptEnded(tx, step, c.status, c.exitCode, now, opts);
-      return { accepted: true, attempt: stored };
+      const timeouts = timeoutsOf(step, opts);
+      let state = attemptState(found.attempt);
+      let row = found.attempt;
+      const results: ReportResult[] = [];
+      const ended: Extract<AttemptCommand, { type: "attempt-final" }>[] = [];
+      let kill = false;
+      for (const event of params.events) {
+        const t = attemptTransition(state, event, now, timeouts);
+        if (t.stale || t.ignored) {
+          results.push({
+            accepted: false,
+            stale: Boolean(t.stale),
+            reason: t.ignored?.message.en ?? "stale epoch",
+            attempt: row,
+          });
+          continue;
+        }
+        state = t.state;
+        row = { ...row, ...attemptPatch(state) };
+        results.push({ accepted: true, attempt: row });
+        for (const c of t.commands) {
+          if (c.type === "send-kill") kill = true;
+          if (c.type === "attempt-final") ended.push(c);
+        }
+      }
+      if (!results.some((r) => r.accepted)) return results;
+      // Every accepted result names the attempt as finally written.
+      for (const r of results) if (r.accepted) r.attempt = row;
+      const final = ended.at(-1);
+      if (!final) {
+        await writeAttemptAndStep(tx, { attemptId: row.id, attempt: attemptPatch(state) });
+        // A kill is news for the node: wake its poll instead of letting it wait out the timeout.
+        if (kill) await notifyNodes(tx, [row.nodeId]);
+        return results;
+      }
+      await attemptEnded(tx, {
+        task,
+        step,
+        dependents: found.dependents,
+        attemptId: row.id,
+        attempt: attemptPatch(state),
+        status: final.status,
+        exitCode: final.exitCode,
+        now,
+        opts,
+      });
+      return results;
     }),
   );
 }
@@ -487,19 +499,69 @@ async function retryOnConflict<T>(fn: () => Promise<T>, tries = 6): Promise<T> {
   }
 }
 
+/** Writes an attempt's final state and everything that follows from it: slots, step, dependents, task. */
 async function attemptEnded(
   tx: Db,
-  step: StepRow,
-  status: AttemptStatus,
-  exitCode: number | null,
-  now: number,
-  opts: EngineOptions,
+  p: {
+    task: TaskRow | undefined;
+    step: StepRow;
+    /** The blocked entries depending on the step, locked with it. */
+    dependents: StepRow[];
+    attemptId: string;
+    attempt: ReturnType<typeof attemptPatch>;
+    status: AttemptStatus;
+    exitCode: number | null;
+    now: number;
+    opts: EngineOptions;
+  },
 ) {
-  // The task-wide slot row exists only when the task has a limit; releasing it is a no-op otherwise.
-  await releaseSlots(tx, step.taskId, [step.groupKey, TASK_GROUP]);
+  const { task, step, status, exitCode, now, opts } = p;
+  // Slots exist only for limited groups and a task-wide limit; unlimited ones were never taken.
+  const limited =
+    (step.strategy ? groupLimit(step.strategy) > 0 : false) || (task?.maxInFlight ?? 1) > 0;
+  if (limited) await releaseSlots(tx, step.taskId, [step.groupKey, TASK_GROUP]);
   const ended = status as Extract<StepEvent, { type: "attempt-ended" }>["status"];
-  await applyStepEvent(tx, step, { type: "attempt-ended", status: ended, exitCode }, now, opts);
-  await progress(tx, step.taskId, now);
+  const t = stepTransition(
+    stepState(step, opts),
+    { type: "attempt-ended", status: ended, exitCode },
+    now,
+  );
+  let stillOpen = !t.ignored && !FINAL_STEP.has(t.state.status);
+  let level: DependentsLevel = { writes: [], finished: [], open: false };
+  if (!t.ignored && FINAL_STEP.has(t.state.status)) {
+    if (t.state.status === "failed") await countGroupFailure(tx, step);
+    level = dependentsLevel({ key: step.key, status: t.state.status }, p.dependents, now, opts);
+  }
+  await writeAttemptAndStep(tx, {
+    attemptId: p.attemptId,
+    attempt: p.attempt,
+    ...(t.ignored ? {} : { step: { id: step.id, ...stepPatch(t.state) } }),
+    dependents: level.writes,
+    channel: WORK_CHANNEL,
+  });
+  if (level.open) stillOpen = true;
+  // Barriers resolved by this ending pass it on to their own dependents.
+  if (
+    level.finished.length &&
+    (await resolveDependents(tx, step.taskId, level.finished, now, opts))
+  )
+    stillOpen = true;
+  // The last lock, held only until commit: endings of one task decide one after another whether
+  // the task is finished, each seeing what the previous one committed.
+  const fresh = await lockTaskForProgress(tx, { taskId: step.taskId });
+  // A step that will run again, or a dependent that just became ready or still waits, means the
+  // task is not finished: no need to count. A halted task must still be looked at (its ready
+  // steps will never be claimed), and a failure may exceed a group's tolerance.
+  if (stillOpen && t.state.status !== "failed" && fresh?.status === "running" && !fresh.halted)
+    return;
+  await progress(tx, step.taskId, now, fresh);
+}
+
+async function countGroupFailure(tx: Db, step: StepRow) {
+  await tx
+    .update(stepGroups)
+    .set({ failed: sql`${stepGroups.failed} + 1` })
+    .where(and(eq(stepGroups.taskId, step.taskId), eq(stepGroups.groupKey, step.groupKey)));
 }
 
 /** One step event, persisted; a final step updates its group and resolves its dependents. */
@@ -514,11 +576,7 @@ async function applyStepEvent(
   if (t.ignored) return step.status;
   await tx.update(steps).set(stepPatch(t.state)).where(eq(steps.id, step.id));
   if (FINAL_STEP.has(t.state.status)) {
-    if (t.state.status === "failed")
-      await tx
-        .update(stepGroups)
-        .set({ failed: sql`${stepGroups.failed} + 1` })
-        .where(and(eq(stepGroups.taskId, step.taskId), eq(stepGroups.groupKey, step.groupKey)));
+    if (t.state.status === "failed") await countGroupFailure(tx, step);
     await resolveDependents(
       tx,
       step.taskId,
@@ -530,10 +588,77 @@ async function applyStepEvent(
   return t.state.status;
 }
 
+interface DependentsLevel {
+  writes: DependentWrite[];
+  /** Entries this level finished (barriers, cancelled steps): their dependents come next. */
+  finished: { key: string; status: StepStatus }[];
+  /** Some dependent is still open (ready or blocked): the task is not finished. */
+  open: boolean;
+}
+
+/** What one finished entry does to its (locked, blocked) dependents: counters, readiness, endings. */
+function dependentsLevel(
+  done: { key: string; status: StepStatus },
+  dependents: StepRow[],
+  now: number,
+  opts: EngineOptions,
+): DependentsLevel {
+  const out: DependentsLevel = { writes: [], finished: [], open: false };
+  if (dependents.length === 0) return out;
+  const counters: JoinCounter[] = dependents.map((d) => ({
+    key: d.key,
+    kind: d.kind,
+    join: d.join,
+    total: d.dependsOn.length,
+    remaining: d.remaining,
+    failedDeps: d.failedDeps,
+    status: d.status,
+  }));
+  const effects = dependencyEffects(done, counters);
+  const next = new Map(
+    dependents.map((d) => [
+      d.key,
+      { row: d, write: { ...d, wake: null as string | null }, changed: false },
+    ]),
+  );
+  for (const c of effects.counters) {
+    const e = next.get(c.key);
+    if (!e) continue;
+    e.write.remaining = c.remaining;
+    e.write.failedDeps = c.failedDeps;
+    e.changed = true;
+  }
+  for (const b of effects.barriers) {
+    const e = next.get(b.key);
+    if (!e) continue;
+    e.write.status = b.status;
+    e.write.reason = b.reason;
+    e.changed = true;
+    out.finished.push({ key: b.key, status: b.status });
+  }
+  for (const s of effects.steps) {
+    const e = next.get(s.key);
+    if (!e) continue;
+    const t = stepTransition(stepState(e.row, opts), s.event, now);
+    if (t.ignored) continue;
+    Object.assign(e.write, stepPatch(t.state));
+    e.changed = true;
+    if (t.state.status === "ready") e.write.wake = e.row.nodeId;
+    if (FINAL_STEP.has(t.state.status))
+      out.finished.push({ key: e.row.key, status: t.state.status });
+  }
+  for (const e of next.values()) {
+    if (!FINAL_STEP.has(e.write.status)) out.open = true;
+    if (e.changed) out.writes.push(e.write);
+  }
+  return out;
+}
+
 /**
  * Walks the consequences of finished entries through the plan: counters on dependents, steps that
  * become ready or are cancelled by a failed dependency, barriers that resolve — breadth first, so a
- * long chain is a loop, not a deep recursion.
+ * long chain is a loop, not a deep recursion. Returns whether some dependent is still open (ready
+ * or blocked), which proves the task is not finished.
  */
 async function resolveDependents(
   tx: Db,
@@ -541,84 +666,36 @@ async function resolveDependents(
   finished: { key: string; status: StepStatus }[],
   now: number,
   opts: EngineOptions,
-) {
+): Promise<boolean> {
   const queue = [...finished];
+  let open = false;
   while (queue.length) {
     const done = queue.shift()!;
-    const dependents = await tx
-      .select()
-      .from(steps)
-      .where(
-        and(
-          eq(steps.taskId, taskId),
-          // Only a blocked entry reacts to a dependency; the others' counters no longer matter
-          // (retry recounts from scratch), and leaving them unlocked keeps claims out of our way.
-          eq(steps.status, "blocked"),
-          sql`${steps.dependsOn} @> array[${done.key}]::text[]`,
-        ),
-      )
-      .for("update");
-    if (dependents.length === 0) continue;
-    const counters: JoinCounter[] = dependents.map((d) => ({
-      key: d.key,
-      kind: d.kind,
-      join: d.join,
-      total: d.dependsOn.length,
-      remaining: d.remaining,
-      failedDeps: d.failedDeps,
-      status: d.status,
-    }));
-    const effects = dependencyEffects(done, counters);
-    if (effects.counters.length) {
-      const values = sql.join(
-        effects.counters.map((c) => sql`(${c.key}, ${c.remaining}::int, ${c.failedDeps}::int)`),
-        sql`, `,
-      );
-      await tx.execute(sql`
-        update step set remaining = v.remaining, failed_deps = v.failed_deps
-        from (values ${values}) as v(key, remaining, failed_deps)
-        where step.task_id = ${taskId} and step.key = v.key`);
-    }
-    const byKey = new Map(dependents.map((d) => [d.key, d]));
-    for (const b of effects.barriers) {
-      const row = byKey.get(b.key);
-      if (!row) continue;
-      await tx
-        .update(steps)
-        .set({ status: b.status, reason: b.reason })
-        .where(eq(steps.id, row.id));
-      queue.push({ key: b.key, status: b.status });
-    }
-    for (const s of effects.steps) {
-      const row = byKey.get(s.key);
-      if (!row) continue;
-      const t = stepTransition(stepState(row, opts), s.event, now);
-      if (t.ignored) continue;
-      await tx.update(steps).set(stepPatch(t.state)).where(eq(steps.id, row.id));
-      if (t.state.status === "ready") await notifyNodes(tx, [row.nodeId]);
-      if (FINAL_STEP.has(t.state.status)) queue.push({ key: row.key, status: t.state.status });
-    }
+    // Only a blocked entry reacts to a dependency; the others' counters no longer matter (retry
+    // recounts from scratch), and leaving them unlocked keeps claims out of our way.
+    const dependents = await lockBlockedDependents(tx, { taskId, key: done.key });
+    const level = dependentsLevel(done, dependents, now, opts);
+    if (level.open) open = true;
+    queue.push(...level.finished);
+    await writeSteps(tx, { steps: level.writes, channel: WORK_CHANNEL });
   }
+  return open;
 }
 
 /** Feeds the task machine the current counts; ends, halts or keeps the task running. */
-async function progress(tx: Db, taskId: string, now: number) {
+async function progress(tx: Db, taskId: string, now: number, locked?: TaskRow) {
   // Lock first, then look: two endings committing at once must not each see the other's step as
   // still open and both leave the task running. The second waits here and sees the first's work.
-  const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for("update");
+  // A caller that already holds the task's lock passes the row it read under that lock.
+  const task =
+    locked ?? (await tx.select().from(tasks).where(eq(tasks.id, taskId)).for("update"))[0];
+  // (`locked`: the caller read it under the `no key update` lock endings serialise on.)
   if (!task) return;
   // Fast path for the common case, one index probe instead of counting every step: a running,
   // unhalted task with steps still to finish and no group over its tolerance stays as it is.
   if (task.status === "running" && !task.halted) {
-    const probe = (await tx.execute(sql`
-      select
-        exists (select 1 from step where task_id = ${taskId}
-                and status in ('blocked', 'ready', 'running', 'retry_wait')) as open,
-        exists (select 1 from step_group where task_id = ${taskId}
-                and failed > tolerated) as over_tolerance`)) as unknown as {
-      rows: { open: boolean; over_tolerance: boolean }[];
-    };
-    if (probe.rows[0]?.open && !probe.rows[0]?.over_tolerance) return;
+    const probe = await probeTaskOpen(tx, { taskId });
+    if (probe.open && !probe.overTolerance) return;
   }
   const rows = await tx
     .select({ status: steps.status, n: sql<number>`count(*)::int` })

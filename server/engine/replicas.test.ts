@@ -63,13 +63,11 @@ describe.skipIf(!postgres)("two engine replicas, one killed with SIGKILL", () =>
     const clusterId = await newCluster(database.db, "replicas");
     const nodes = ["r-n1", "r-n2", "r-n3", "r-n4"];
     const retry = { maxAttempts: 3, initialIntervalSeconds: 1 };
+    // A chain long enough (8 × ~0.5 s per node) that A still has work when B is up, even when a
+    // loaded machine takes seconds to start B.
+    const ids = ["a", "b", "c", "d", "e", "f", "g", "h"];
     const plan = planFor(
-      [
-        { id: "a", retry },
-        { id: "b", retry, requires: ["a"] },
-        { id: "c", retry, requires: ["b"] },
-        { id: "d", retry, requires: ["c"] },
-      ],
+      ids.map((id, i) => ({ id, retry, ...(i > 0 ? { requires: [ids[i - 1]!] } : {}) })),
       nodes,
     );
     const { task } = await launchTask(database.db, {
