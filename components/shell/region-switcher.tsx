@@ -5,6 +5,15 @@ import { useTranslations } from "next-intl";
 import { Select } from "@/components/ui/input";
 import { useTRPC } from "@/lib/trpc";
 
+/** Lists that show one region's things: they stay in view when the region changes. */
+const REGIONAL_LISTS = ["/clusters", "/nodes", "/nodes/tokens"];
+
+/** Where a region change leads from any other page: the list of the section it belongs to. */
+function listFor(pathname: string): string {
+  if (REGIONAL_LISTS.includes(pathname)) return pathname;
+  return pathname.startsWith("/nodes") ? "/nodes" : "/clusters";
+}
+
 /**
  * The region in view is part of the URL (`?region=<id>`), so a link or a reload keeps it; lists that
  * are per region filter by it.
@@ -26,8 +35,7 @@ export function RegionSwitcher() {
         const next = new URLSearchParams(params);
         if (e.target.value) next.set("region", e.target.value);
         else next.delete("region");
-        const target = pathname.startsWith("/clusters") ? pathname : "/clusters";
-        router.push(`${target}?${next.toString()}`);
+        router.push(`${listFor(pathname)}?${next.toString()}`);
       }}
     >
       <option value="">{t("allRegions")}</option>

@@ -564,30 +564,6 @@ async function countGroupFailure(tx: Db, step: StepRow) {
     .where(and(eq(stepGroups.taskId, step.taskId), eq(stepGroups.groupKey, step.groupKey)));
 }
 
-/** One step event, persisted; a final step updates its group and resolves its dependents. */
-async function applyStepEvent(
-  tx: Db,
-  step: StepRow,
-  event: StepEvent,
-  now: number,
-  opts: EngineOptions,
-): Promise<StepStatus> {
-  const t = stepTransition(stepState(step, opts), event, now);
-  if (t.ignored) return step.status;
-  await tx.update(steps).set(stepPatch(t.state)).where(eq(steps.id, step.id));
-  if (FINAL_STEP.has(t.state.status)) {
-    if (t.state.status === "failed") await countGroupFailure(tx, step);
-    await resolveDependents(
-      tx,
-      step.taskId,
-      [{ key: step.key, status: t.state.status }],
-      now,
-      opts,
-    );
-  }
-  return t.state.status;
-}
-
 interface DependentsLevel {
   writes: DependentWrite[];
   /** Entries this level finished (barriers, cancelled steps): their dependents come next. */
