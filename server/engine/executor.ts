@@ -748,34 +748,36 @@ export async function cancelTask(
 ) {
   const now = params.now.getTime();
   const because = params.because ?? "cancel";
-  const openAttempts = await db.transaction(async (tx) => {
-    const [task] = await tx.select().from(tasks).where(eq(tasks.id, params.taskId)).for("update");
-    if (!task) throw new CairnError("task.not-found", { ref: params.taskId });
-    const t = await applyTaskEvent(tx, task, { type: because }, now);
-    if (t.ignored) {
-      if (because === "deadline") return [];
-      throw new CairnError("task.not-cancellable", { status: task.status });
-    }
-    await insertTaskEvent(tx, { taskId: task.id, type: because, actor: params.actor });
-    const waiting = await tx
-      .select()
-      .from(steps)
-      .where(
-        and(eq(steps.taskId, task.id), inArray(steps.status, ["blocked", "ready", "retry_wait"])),
-      );
-    for (const s of waiting) {
-      const st = stepTransition(stepState(s, opts), { type: "cancel" }, now);
-      if (!st.ignored) await tx.update(steps).set(stepPatch(st.state)).where(eq(steps.id, s.id));
-    }
-    const open = await tx
-      .select({ id: attempts.id })
-      .from(attempts)
-      .where(
-        and(eq(attempts.taskId, task.id), inArray(attempts.status, ["queued", ...OPEN_ATTEMPT])),
-      );
-    await progress(tx, task.id, now);
-    return open;
-  });
+  const openAttempts = await retryOnConflict(() =>
+    db.transaction(async (tx) => {
+      const [task] = await tx.select().from(tasks).where(eq(tasks.id, params.taskId)).for("update");
+      if (!task) throw new CairnError("task.not-found", { ref: params.taskId });
+      const t = await applyTaskEvent(tx, task, { type: because }, now);
+      if (t.ignored) {
+        if (because === "deadline") return [];
+        throw new CairnError("task.not-cancellable", { status: task.status });
+      }
+      await insertTaskEvent(tx, { taskId: task.id, type: because, actor: params.actor });
+      const waiting = await tx
+        .select()
+        .from(steps)
+        .where(
+          and(eq(steps.taskId, task.id), inArray(steps.status, ["blocked", "ready", "retry_wait"])),
+        );
+      for (const s of waiting) {
+        const st = stepTransition(stepState(s, opts), { type: "cancel" }, now);
+        if (!st.ignored) await tx.update(steps).set(stepPatch(st.state)).where(eq(steps.id, s.id));
+      }
+      const open = await tx
+        .select({ id: attempts.id })
+        .from(attempts)
+        .where(
+          and(eq(attempts.taskId, task.id), inArray(attempts.status, ["queued", ...OPEN_ATTEMPT])),
+        );
+      await progress(tx, task.id, now);
+      return open;
+    }),
+  );
   for (const a of openAttempts)
     await applyAttemptEvent(
       db,
@@ -807,24 +809,27 @@ async function setTaskRunState(
   params: { taskId: string; actor: string | null; now: Date },
   type: "pause" | "resume",
 ) {
-  await db.transaction(async (tx) => {
-    const [task] = await tx.select().from(tasks).where(eq(tasks.id, params.taskId)).for("update");
-    if (!task) throw new CairnError("task.not-found", { ref: params.taskId });
-    const t = await applyTaskEvent(tx, task, { type }, params.now.getTime());
-    if (t.ignored) throw new CairnError("task.wrong-state", { status: task.status, action: type });
-    await insertTaskEvent(tx, { taskId: task.id, type, actor: params.actor });
-    if (type === "resume") {
-      const ready = await tx
-        .select({ nodeId: steps.nodeId })
-        .from(steps)
-        .where(and(eq(steps.taskId, task.id), eq(steps.status, "ready")));
-      await notifyNodes(
-        tx,
-        ready.map((r) => r.nodeId),
-      );
-      await progress(tx, task.id, params.now.getTime());
-    }
-  });
+  await retryOnConflict(() =>
+    db.transaction(async (tx) => {
+      const [task] = await tx.select().from(tasks).where(eq(tasks.id, params.taskId)).for("update");
+      if (!task) throw new CairnError("task.not-found", { ref: params.taskId });
+      const t = await applyTaskEvent(tx, task, { type }, params.now.getTime());
+      if (t.ignored)
+        throw new CairnError("task.wrong-state", { status: task.status, action: type });
+      await insertTaskEvent(tx, { taskId: task.id, type, actor: params.actor });
+      if (type === "resume") {
+        const ready = await tx
+          .select({ nodeId: steps.nodeId })
+          .from(steps)
+          .where(and(eq(steps.taskId, task.id), eq(steps.status, "ready")));
+        await notifyNodes(
+          tx,
+          ready.map((r) => r.nodeId),
+        );
+        await progress(tx, task.id, params.now.getTime());
+      }
+    }),
+  );
 }
 
 export interface RetryInput {
@@ -847,91 +852,97 @@ export async function retryTask(
   opts: EngineOptions = DEFAULT_ENGINE_OPTIONS,
 ): Promise<{ reset: number }> {
   const now = input.now.getTime();
-  return db.transaction(async (tx) => {
-    const [task] = await tx.select().from(tasks).where(eq(tasks.id, input.taskId)).for("update");
-    if (!task) throw new CairnError("task.not-found", { ref: input.taskId });
-    if (task.mode === "plan" || !["failed", "cancelled", "succeeded"].includes(task.status))
-      throw new CairnError("task.not-retryable", { status: task.status });
-    const all = await tx.select().from(steps).where(eq(steps.taskId, task.id)).for("update");
-    const byKey = new Map(all.map((r) => [r.key, r]));
-    const dependents = new Map<string, string[]>();
-    for (const r of all)
-      for (const d of r.dependsOn) {
-        const list = dependents.get(d);
-        if (list) list.push(r.key);
-        else dependents.set(d, [r.key]);
-      }
-    const seeds = all.filter((r) =>
-      input.from
-        ? r.kind === "step" &&
-          r.stepId === input.from.stepId &&
-          (!input.from.nodeIds?.length || input.from.nodeIds.includes(r.nodeId ?? ""))
-        : r.status === "failed" || r.status === "cancelled",
-    );
-    if (seeds.length === 0)
-      throw new CairnError("task.nothing-to-retry", { step: input.from?.stepId ?? "-" });
-    const chosen = new Set<string>();
-    const queue = seeds.map((r) => r.key);
-    while (queue.length) {
-      const key = queue.pop()!;
-      if (chosen.has(key)) continue;
-      const row = byKey.get(key);
-      // What the plan skipped stays skipped: its condition, not a failure, kept it from running.
-      if (!row || row.status === "skipped") continue;
-      chosen.add(key);
-      queue.push(...(dependents.get(key) ?? []));
-    }
-    // Reset in plan order, so every entry's dependencies already carry their new status.
-    const status = new Map(all.map((r) => [r.key, r.status as StepStatus]));
-    const reset = all.filter((r) => chosen.has(r.key)).sort((a, b) => a.ordinal - b.ordinal);
-    for (const r of reset) {
-      const counter = recount(
-        r.join,
-        r.dependsOn.map((d) => status.get(d) ?? "blocked"),
+  return retryOnConflict(() =>
+    db.transaction(async (tx) => {
+      const [task] = await tx.select().from(tasks).where(eq(tasks.id, input.taskId)).for("update");
+      if (!task) throw new CairnError("task.not-found", { ref: input.taskId });
+      if (task.mode === "plan" || !["failed", "cancelled", "succeeded"].includes(task.status))
+        throw new CairnError("task.not-retryable", { status: task.status });
+      const all = await tx.select().from(steps).where(eq(steps.taskId, task.id)).for("update");
+      const byKey = new Map(all.map((r) => [r.key, r]));
+      const dependents = new Map<string, string[]>();
+      for (const r of all)
+        for (const d of r.dependsOn) {
+          const list = dependents.get(d);
+          if (list) list.push(r.key);
+          else dependents.set(d, [r.key]);
+        }
+      const seeds = all.filter((r) =>
+        input.from
+          ? r.kind === "step" &&
+            r.stepId === input.from.stepId &&
+            (!input.from.nodeIds?.length || input.from.nodeIds.includes(r.nodeId ?? ""))
+          : r.status === "failed" || r.status === "cancelled",
       );
-      const met = joinState({ join: r.join, total: r.dependsOn.length, ...counter }) === "met";
-      let next: Partial<StepRow>;
-      if (r.kind === "barrier") next = { status: met ? "succeeded" : "blocked", reason: null };
-      else {
-        const t = stepTransition(stepState(r, opts), { type: "reset", dependenciesMet: met }, now);
-        if (t.ignored) continue;
-        next = stepPatch(t.state);
+      if (seeds.length === 0)
+        throw new CairnError("task.nothing-to-retry", { step: input.from?.stepId ?? "-" });
+      const chosen = new Set<string>();
+      const queue = seeds.map((r) => r.key);
+      while (queue.length) {
+        const key = queue.pop()!;
+        if (chosen.has(key)) continue;
+        const row = byKey.get(key);
+        // What the plan skipped stays skipped: its condition, not a failure, kept it from running.
+        if (!row || row.status === "skipped") continue;
+        chosen.add(key);
+        queue.push(...(dependents.get(key) ?? []));
       }
-      status.set(r.key, next.status!);
-      await tx
-        .update(steps)
-        .set({ ...next, remaining: counter.remaining, failedDeps: counter.failedDeps })
-        .where(eq(steps.id, r.id));
-    }
-    // Failure counts per group start again from what is still failed.
-    await tx.execute(sql`
+      // Reset in plan order, so every entry's dependencies already carry their new status.
+      const status = new Map(all.map((r) => [r.key, r.status as StepStatus]));
+      const reset = all.filter((r) => chosen.has(r.key)).sort((a, b) => a.ordinal - b.ordinal);
+      for (const r of reset) {
+        const counter = recount(
+          r.join,
+          r.dependsOn.map((d) => status.get(d) ?? "blocked"),
+        );
+        const met = joinState({ join: r.join, total: r.dependsOn.length, ...counter }) === "met";
+        let next: Partial<StepRow>;
+        if (r.kind === "barrier") next = { status: met ? "succeeded" : "blocked", reason: null };
+        else {
+          const t = stepTransition(
+            stepState(r, opts),
+            { type: "reset", dependenciesMet: met },
+            now,
+          );
+          if (t.ignored) continue;
+          next = stepPatch(t.state);
+        }
+        status.set(r.key, next.status!);
+        await tx
+          .update(steps)
+          .set({ ...next, remaining: counter.remaining, failedDeps: counter.failedDeps })
+          .where(eq(steps.id, r.id));
+      }
+      // Failure counts per group start again from what is still failed.
+      await tx.execute(sql`
       update step_group g set failed = (
         select count(*)::int from step s
         where s.task_id = g.task_id and s.group_key = g.group_key and s.status = 'failed')
       where g.task_id = ${task.id}`);
-    const t = taskTransition(taskState(task), { type: "retry" }, now);
-    await tx
-      .update(tasks)
-      .set({
-        status: t.state.status,
-        halted: t.state.halted,
-        reason: t.state.reason,
-        endedAt: date(t.state.endedAt),
-      })
-      .where(eq(tasks.id, task.id));
-    await insertTaskEvent(tx, {
-      taskId: task.id,
-      type: input.from ? "retry-from-step" : "retry-failed",
-      actor: input.actor,
-      data: { reset: reset.length, ...(input.from ? { from: input.from } : {}) },
-    });
-    await notifyNodes(
-      tx,
-      reset.filter((r) => status.get(r.key) === "ready").map((r) => r.nodeId),
-    );
-    await progress(tx, task.id, now);
-    return { reset: reset.length };
-  });
+      const t = taskTransition(taskState(task), { type: "retry" }, now);
+      await tx
+        .update(tasks)
+        .set({
+          status: t.state.status,
+          halted: t.state.halted,
+          reason: t.state.reason,
+          endedAt: date(t.state.endedAt),
+        })
+        .where(eq(tasks.id, task.id));
+      await insertTaskEvent(tx, {
+        taskId: task.id,
+        type: input.from ? "retry-from-step" : "retry-failed",
+        actor: input.actor,
+        data: { reset: reset.length, ...(input.from ? { from: input.from } : {}) },
+      });
+      await notifyNodes(
+        tx,
+        reset.filter((r) => status.get(r.key) === "ready").map((r) => r.nodeId),
+      );
+      await progress(tx, task.id, now);
+      return { reset: reset.length };
+    }),
+  );
 }
 
 /**
@@ -997,28 +1008,30 @@ export async function sweep(
     .limit(500)
     .then((rows) => rows.map((r) => r.step));
   for (const s of due) {
-    await db.transaction(async (tx) => {
-      // Same lock order as every ending: the task, then the step.
-      await tx.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, s.taskId)).for("update");
-      const [row] = await tx.select().from(steps).where(eq(steps.id, s.id)).for("update");
-      if (!row) return;
-      const event = row.status === "ready" ? "queue-timeout" : "retry-due";
-      const t = stepTransition(stepState(row, opts), { type: event }, now.getTime());
-      if (t.ignored) return;
-      await tx.update(steps).set(stepPatch(t.state)).where(eq(steps.id, row.id));
-      if (t.state.status === "ready") await notifyNodes(tx, [row.nodeId]);
-      if (FINAL_STEP.has(t.state.status)) {
-        await resolveDependents(
-          tx,
-          row.taskId,
-          [{ key: row.key, status: t.state.status }],
-          now.getTime(),
-          opts,
-        );
-        await progress(tx, row.taskId, now.getTime());
-      }
-      applied++;
-    });
+    await retryOnConflict(() =>
+      db.transaction(async (tx) => {
+        // Same lock order as every ending: the task, then the step.
+        await tx.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, s.taskId)).for("update");
+        const [row] = await tx.select().from(steps).where(eq(steps.id, s.id)).for("update");
+        if (!row) return;
+        const event = row.status === "ready" ? "queue-timeout" : "retry-due";
+        const t = stepTransition(stepState(row, opts), { type: event }, now.getTime());
+        if (t.ignored) return;
+        await tx.update(steps).set(stepPatch(t.state)).where(eq(steps.id, row.id));
+        if (t.state.status === "ready") await notifyNodes(tx, [row.nodeId]);
+        if (FINAL_STEP.has(t.state.status)) {
+          await resolveDependents(
+            tx,
+            row.taskId,
+            [{ key: row.key, status: t.state.status }],
+            now.getTime(),
+            opts,
+          );
+          await progress(tx, row.taskId, now.getTime());
+        }
+        applied++;
+      }),
+    );
   }
   return applied;
 }
