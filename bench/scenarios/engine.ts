@@ -15,7 +15,12 @@ import { openDatabase, type Database } from "../../db/client";
 import { migrate } from "../../db/migrate";
 import { expandPlan, type PlanNode } from "../../domain/taskgraph/plan";
 import { taskGraphSchema } from "../../domain/taskgraph/schema";
-import { applyAttemptEvents, claimAttempt, launchTask } from "../../server/engine/executor";
+import {
+  claimAttempt,
+  launchTask,
+  reportAndClaim,
+  type Dispatch,
+} from "../../server/engine/executor";
 import { getTask } from "../../db/queries/engine";
 import { newCluster } from "../../test/engine-fixtures";
 
@@ -108,7 +113,9 @@ async function runTask(database: Database, nodeCount: number, workers: number) {
     now: new Date(),
   });
   const launchMs = performance.now() - started;
+  /** Ready → claimed, for attempts claimed by a poll. */
   const latencies: number[] = [];
+  let piggybacked = 0;
   let attempts = 0;
   // One agent loop per node, as on real nodes; at most `workers` talk to the engine at once (a
   // FIFO semaphore, so waiting agents cost no CPU).
@@ -124,18 +131,22 @@ async function runTask(database: Database, nodeCount: number, workers: number) {
   await Promise.all(
     nodes.map(async ({ id: nodeId }) => {
       let readySince = performance.now();
+      let next: Dispatch | null = null;
       for (let done = 0; done < STEPS;) {
         await acquire();
-        // Dispatch latency: from the later of "the step became ready" and "the agent asked"
-        // (agents here wait for a free connection first) to the attempt being claimed.
-        const asked = Math.max(readySince, performance.now());
         try {
-          const d = await claimAttempt(database.db, { nodeId, now: new Date() }, opts);
-          if (!d) continue;
-          latencies.push(performance.now() - asked);
-          // A fast step's `started` and `exited` reach the gateway in one request (the agent's
-          // outbox holds both), and the engine applies them in one transaction.
-          await applyAttemptEvents(
+          let d = next;
+          if (!d) {
+            // Dispatch latency: from the later of "the step became ready" and "the agent asked"
+            // (agents here wait for a free connection first) to the attempt being claimed.
+            const asked = Math.max(readySince, performance.now());
+            d = await claimAttempt(database.db, { nodeId, now: new Date() }, opts);
+            if (!d) continue;
+            latencies.push(performance.now() - asked);
+          }
+          // As the agent does: a fast step's `started` and `exited` go in one request that also
+          // asks for the next attempt, which the engine claims in the same transaction.
+          const r = await reportAndClaim(
             database.db,
             {
               attemptId: d.attempt.id,
@@ -144,9 +155,13 @@ async function runTask(database: Database, nodeCount: number, workers: number) {
                 { type: "exited", epoch: d.attempt.epoch, exitCode: 0 },
               ],
               now: new Date(),
+              nodeId,
             },
             opts,
           );
+          next = r.next;
+          // A piggybacked claim happens in the transaction that made the step ready: 0 ms.
+          if (next) piggybacked++;
           readySince = performance.now();
           attempts++;
           done++;
@@ -169,6 +184,8 @@ async function runTask(database: Database, nodeCount: number, workers: number) {
     attemptsPerSecond: attempts / ((wallMs - launchMs) / 1000),
     p50: pct(0.5),
     p99: pct(0.99),
+    polled: latencies.length,
+    piggybacked,
   };
 }
 
@@ -197,8 +214,10 @@ export default {
         "pg_engine_vs_raw_percent",
         (100 * small.attemptsPerSecond) / Number(out.pg_raw_claim_cycles_per_s),
       );
-      record(out, "pg_dispatch_latency_p50_ms", small.p50);
-      record(out, "pg_dispatch_latency_p99_ms", small.p99);
+      record(out, "pg_dispatch_latency_polled_p50_ms", small.p50);
+      record(out, "pg_dispatch_latency_polled_p99_ms", small.p99);
+      record(out, "pg_dispatches_polled", small.polled);
+      record(out, "pg_dispatches_piggybacked", small.piggybacked);
       if (process.env.BENCH_ENGINE_SMALL) {
         await database.close();
         return;

@@ -167,6 +167,11 @@ export const eventsRequest = z.object({
     )
     .min(1)
     .max(AGENT_LIMITS.maxEventsPerRequest),
+  /**
+   * "And give me my next attempt": when these events end the node's attempt, the answer carries
+   * the next work order (or null), claimed in the same transaction — an idle agent need not poll.
+   */
+  poll: z.boolean().default(false),
 });
 export type EventsRequest = z.input<typeof eventsRequest>;
 
@@ -183,6 +188,8 @@ export const eventsResponse = z.object({
       reason: z.string().optional(),
     }),
   ),
+  /** Present when the request asked to `poll`: the next work order, or null when there is none. */
+  work: workOrder.nullable().optional(),
 });
 export type EventsResponse = z.infer<typeof eventsResponse>;
 

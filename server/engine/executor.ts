@@ -281,79 +281,85 @@ export async function claimAttempt(
   params: { nodeId: string; now: Date },
   opts: EngineOptions = DEFAULT_ENGINE_OPTIONS,
 ): Promise<Dispatch | null> {
-  const now = params.now.getTime();
   try {
-    return await db.transaction(async (tx) => {
-      const candidates = await lockClaimCandidates(tx, { nodeId: params.nodeId, limit: 8 });
-      for (const { step, task, groupLimit } of candidates) {
-        // Only limited groups count slots: an unlimited group's row would otherwise be a hot spot
-        // that every claim and every ending of that graph step queues on.
-        const groupKeys = [
-          ...(groupLimit > 0 ? [step.groupKey] : []),
-          ...(task.maxInFlight > 0 ? [TASK_GROUP] : []),
-        ];
-        const slots =
-          groupKeys.length === 0
-            ? []
-            : await tx
-                .update(stepGroups)
-                .set({ inFlight: sql`${stepGroups.inFlight} + 1` })
-                .where(
-                  and(
-                    eq(stepGroups.taskId, step.taskId),
-                    inArray(stepGroups.groupKey, groupKeys),
-                    sql`(${stepGroups.limit} = 0 or ${stepGroups.inFlight} < ${stepGroups.limit})`,
-                  ),
-                )
-                .returning({ groupKey: stepGroups.groupKey });
-        if (slots.length < groupKeys.length) {
-          if (slots.length)
-            await releaseSlots(
-              tx,
-              step.taskId,
-              slots.map((s) => s.groupKey),
-            );
-          continue;
-        }
-        const picked = stepTransition(stepState(step, opts), { type: "attempt-started" }, now);
-        const start = picked.commands.find((c) => c.type === "start-attempt");
-        if (!start) {
-          await releaseSlots(tx, step.taskId, groupKeys);
-          continue;
-        }
-        // The attempt is born dispatched: its lease epoch is its number, so a report naming an
-        // older epoch comes from a stale holder.
-        const dispatched = attemptTransition(
-          newAttempt(randomUUID(), start.number, now),
-          { type: "dispatch", epoch: start.number },
-          now,
-          timeoutsOf(step, opts),
-        );
-        const attempt: AttemptRow = {
-          id: dispatched.state.id,
-          stepId: step.id,
-          taskId: step.taskId,
-          nodeId: params.nodeId,
-          number: start.number,
-          queuedAt: params.now,
-          ...attemptPatch(dispatched.state),
-        };
-        const patch = stepPatch(picked.state);
-        await insertAttemptForStep(tx, { attempt, step: { id: step.id, ...patch } });
-        return {
-          attempt,
-          step: { ...step, ...patch },
-          task: { id: step.taskId, mode: task.mode, clusterId: task.clusterId, kind: task.kind },
-        };
-      }
-      return null;
-    });
+    return await db.transaction((tx) => claimWithin(tx, params, opts));
   } catch (e) {
     // Two polls of one node at once (two replicas, a retried request): the unique index on open
     // attempts per node lets one win; the other simply has no work this time.
     if (isUniqueViolation(e, "attempt_one_open_per_node")) return null;
     throw e;
   }
+}
+
+async function claimWithin(
+  tx: Db,
+  params: { nodeId: string; now: Date },
+  opts: EngineOptions,
+): Promise<Dispatch | null> {
+  const now = params.now.getTime();
+  const candidates = await lockClaimCandidates(tx, { nodeId: params.nodeId, limit: 8 });
+  for (const { step, task, groupLimit } of candidates) {
+    // Only limited groups count slots: an unlimited group's row would otherwise be a hot spot
+    // that every claim and every ending of that graph step queues on.
+    const groupKeys = [
+      ...(groupLimit > 0 ? [step.groupKey] : []),
+      ...(task.maxInFlight > 0 ? [TASK_GROUP] : []),
+    ];
+    const slots =
+      groupKeys.length === 0
+        ? []
+        : await tx
+            .update(stepGroups)
+            .set({ inFlight: sql`${stepGroups.inFlight} + 1` })
+            .where(
+              and(
+                eq(stepGroups.taskId, step.taskId),
+                inArray(stepGroups.groupKey, groupKeys),
+                sql`(${stepGroups.limit} = 0 or ${stepGroups.inFlight} < ${stepGroups.limit})`,
+              ),
+            )
+            .returning({ groupKey: stepGroups.groupKey });
+    if (slots.length < groupKeys.length) {
+      if (slots.length)
+        await releaseSlots(
+          tx,
+          step.taskId,
+          slots.map((s) => s.groupKey),
+        );
+      continue;
+    }
+    const picked = stepTransition(stepState(step, opts), { type: "attempt-started" }, now);
+    const start = picked.commands.find((c) => c.type === "start-attempt");
+    if (!start) {
+      await releaseSlots(tx, step.taskId, groupKeys);
+      continue;
+    }
+    // The attempt is born dispatched: its lease epoch is its number, so a report naming an
+    // older epoch comes from a stale holder.
+    const dispatched = attemptTransition(
+      newAttempt(randomUUID(), start.number, now),
+      { type: "dispatch", epoch: start.number },
+      now,
+      timeoutsOf(step, opts),
+    );
+    const attempt: AttemptRow = {
+      id: dispatched.state.id,
+      stepId: step.id,
+      taskId: step.taskId,
+      nodeId: params.nodeId,
+      number: start.number,
+      queuedAt: params.now,
+      ...attemptPatch(dispatched.state),
+    };
+    const patch = stepPatch(picked.state);
+    await insertAttemptForStep(tx, { attempt, step: { id: step.id, ...patch } });
+    return {
+      attempt,
+      step: { ...step, ...patch },
+      task: { id: step.taskId, mode: task.mode, clusterId: task.clusterId, kind: task.kind },
+    };
+  }
+  return null;
 }
 
 async function releaseSlots(db: Db, taskId: string, groupKeys: string[]) {
@@ -406,79 +412,125 @@ export async function applyAttemptEvent(
  */
 export async function applyAttemptEvents(
   db: Db,
-  params: { attemptId: string; events: AttemptEvent[]; now: Date; nodeId?: string },
+  params: AttemptEvents,
   opts: EngineOptions = DEFAULT_ENGINE_OPTIONS,
 ): Promise<ReportResult[]> {
+  return retryOnConflict(() =>
+    db.transaction(async (tx) => (await applyEventsWithin(tx, params, opts)).results),
+  );
+}
+
+/**
+ * An agent's report and its next poll in one transaction: when the report ends the attempt, the
+ * node's next attempt (often the step the ending just made ready) is claimed before commit. Saves
+ * the agent a request and the database a transaction per attempt.
+ */
+export async function reportAndClaim(
+  db: Db,
+  params: AttemptEvents & { nodeId: string },
+  opts: EngineOptions = DEFAULT_ENGINE_OPTIONS,
+): Promise<{ results: ReportResult[]; next: Dispatch | null }> {
+  try {
+    return await retryOnConflict(() =>
+      db.transaction(async (tx) => {
+        const applied = await applyEventsWithin(tx, params, opts);
+        const next = applied.ended
+          ? await claimWithin(tx, { nodeId: params.nodeId, now: params.now }, opts)
+          : null;
+        return { results: applied.results, next };
+      }),
+    );
+  } catch (e) {
+    // A poll of the same node claimed at the same moment: the report alone, then, and the work
+    // went to that poll.
+    if (!isUniqueViolation(e, "attempt_one_open_per_node")) throw e;
+    return { results: await applyAttemptEvents(db, params, opts), next: null };
+  }
+}
+
+interface AttemptEvents {
+  attemptId: string;
+  events: AttemptEvent[];
+  now: Date;
+  /** When an agent reports: the node it authenticated as; another node's attempt is refused. */
+  nodeId?: string;
+}
+
+async function applyEventsWithin(
+  tx: Db,
+  params: AttemptEvents,
+  opts: EngineOptions,
+): Promise<{ results: ReportResult[]; ended: boolean }> {
   // Only these can end an attempt, and so change steps, dependents and the task.
   const mayEnd = params.events.some((e) => !["dispatch", "started", "heartbeat"].includes(e.type));
-  return retryOnConflict(() =>
-    db.transaction(async (tx) => {
-      // Lock order: the task first. A transaction that may end steps takes a `key share` lock on
-      // the task before anything else: endings of one task proceed side by side, while operator
-      // actions (cancel, retry, pause), which lock the task for update, wait for them.
-      const task = mayEnd
-        ? await lockTaskOfAttempt(tx, { attemptId: params.attemptId, mode: "key share" })
-        : undefined;
-      const found = await lockAttemptWithStep(tx, {
-        attemptId: params.attemptId,
-        forEnding: mayEnd,
+  // Lock order: the task first. A transaction that may end steps takes a `key share` lock on the
+  // task before anything else: endings of one task proceed side by side, while operator actions
+  // (cancel, retry, pause), which lock the task for update, wait for them.
+  const task = mayEnd
+    ? await lockTaskOfAttempt(tx, { attemptId: params.attemptId, mode: "key share" })
+    : undefined;
+  const found = await lockAttemptWithStep(tx, { attemptId: params.attemptId, forEnding: mayEnd });
+  const refuse = (reason: string, attempt: AttemptRow | null) => ({
+    results: params.events.map((): ReportResult => ({
+      accepted: false,
+      stale: false,
+      reason,
+      attempt,
+    })),
+    ended: false,
+  });
+  if (!found) return refuse("unknown attempt", null);
+  if (params.nodeId !== undefined && found.attempt.nodeId !== params.nodeId)
+    return refuse("another node's attempt", null);
+  const { step } = found;
+  const now = params.now.getTime();
+  const timeouts = timeoutsOf(step, opts);
+  let state = attemptState(found.attempt);
+  let row = found.attempt;
+  const results: ReportResult[] = [];
+  const ended: Extract<AttemptCommand, { type: "attempt-final" }>[] = [];
+  let kill = false;
+  for (const event of params.events) {
+    const t = attemptTransition(state, event, now, timeouts);
+    if (t.stale || t.ignored) {
+      results.push({
+        accepted: false,
+        stale: Boolean(t.stale),
+        reason: t.ignored?.message.en ?? "stale epoch",
+        attempt: row,
       });
-      const refuse = (reason: string, attempt: AttemptRow | null): ReportResult[] =>
-        params.events.map(() => ({ accepted: false, stale: false, reason, attempt }));
-      if (!found) return refuse("unknown attempt", null);
-      if (params.nodeId !== undefined && found.attempt.nodeId !== params.nodeId)
-        return refuse("another node's attempt", null);
-      const { step } = found;
-      const now = params.now.getTime();
-      const timeouts = timeoutsOf(step, opts);
-      let state = attemptState(found.attempt);
-      let row = found.attempt;
-      const results: ReportResult[] = [];
-      const ended: Extract<AttemptCommand, { type: "attempt-final" }>[] = [];
-      let kill = false;
-      for (const event of params.events) {
-        const t = attemptTransition(state, event, now, timeouts);
-        if (t.stale || t.ignored) {
-          results.push({
-            accepted: false,
-            stale: Boolean(t.stale),
-            reason: t.ignored?.message.en ?? "stale epoch",
-            attempt: row,
-          });
-          continue;
-        }
-        state = t.state;
-        row = { ...row, ...attemptPatch(state) };
-        results.push({ accepted: true, attempt: row });
-        for (const c of t.commands) {
-          if (c.type === "send-kill") kill = true;
-          if (c.type === "attempt-final") ended.push(c);
-        }
-      }
-      if (!results.some((r) => r.accepted)) return results;
-      // Every accepted result names the attempt as finally written.
-      for (const r of results) if (r.accepted) r.attempt = row;
-      const final = ended.at(-1);
-      if (!final) {
-        await writeAttemptAndStep(tx, { attemptId: row.id, attempt: attemptPatch(state) });
-        // A kill is news for the node: wake its poll instead of letting it wait out the timeout.
-        if (kill) await notifyNodes(tx, [row.nodeId]);
-        return results;
-      }
-      await attemptEnded(tx, {
-        task,
-        step,
-        dependents: found.dependents,
-        attemptId: row.id,
-        attempt: attemptPatch(state),
-        status: final.status,
-        exitCode: final.exitCode,
-        now,
-        opts,
-      });
-      return results;
-    }),
-  );
+      continue;
+    }
+    state = t.state;
+    row = { ...row, ...attemptPatch(state) };
+    results.push({ accepted: true, attempt: row });
+    for (const c of t.commands) {
+      if (c.type === "send-kill") kill = true;
+      if (c.type === "attempt-final") ended.push(c);
+    }
+  }
+  if (!results.some((r) => r.accepted)) return { results, ended: false };
+  // Every accepted result names the attempt as finally written.
+  for (const r of results) if (r.accepted) r.attempt = row;
+  const final = ended.at(-1);
+  if (!final) {
+    await writeAttemptAndStep(tx, { attemptId: row.id, attempt: attemptPatch(state) });
+    // A kill is news for the node: wake its poll instead of letting it wait out the timeout.
+    if (kill) await notifyNodes(tx, [row.nodeId]);
+    return { results, ended: false };
+  }
+  await attemptEnded(tx, {
+    task,
+    step,
+    dependents: found.dependents,
+    attemptId: row.id,
+    attempt: attemptPatch(state),
+    status: final.status,
+    exitCode: final.exitCode,
+    now,
+    opts,
+  });
+  return { results, ended: true };
 }
 
 /**

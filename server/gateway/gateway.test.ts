@@ -209,6 +209,43 @@ describe.each(testDatabases())("agent gateway on $name", (target) => {
     expect(log.lines.map((l) => l.text)).toEqual(["hello"]);
   });
 
+  it("a report that ends the attempt can ask for the next one, claimed in the same transaction", async () => {
+    const reg = await call("register", registration(1), token);
+    const { task } = await launchTask(database.db, {
+      clusterId: await newCluster(database.db, "gw-chain"),
+      kind: "deploy",
+      plan: planFor([{ id: "hello" }, { id: "again", requires: ["hello"] }], [reg.body.nodeId]),
+      mode: "noop",
+      intent: { kind: "deploy" },
+      actor: "test",
+      now: new Date(clock),
+    });
+    const first = (await call("poll", { waitSeconds: 0 }, reg.body.credential)).body.work;
+    expect(first.stepId).toBe("hello");
+    expect(first.mode).toBe("noop");
+    const events = (w: { attemptId: string; epoch: number }) => ({
+      poll: true,
+      events: [
+        { attemptId: w.attemptId, epoch: w.epoch, at: clock, event: { type: "started" } },
+        {
+          attemptId: w.attemptId,
+          epoch: w.epoch,
+          at: clock,
+          event: { type: "exited", exitCode: 0 },
+        },
+      ],
+    });
+    const r1 = await call("events", events(first), reg.body.credential);
+    expect(r1.body.results.map((r: { accepted: boolean }) => r.accepted)).toEqual([true, true]);
+    expect(r1.body.work.stepId).toBe("again");
+    const r2 = await call("events", events(r1.body.work), reg.body.credential);
+    expect(r2.body.work).toBeNull();
+    const steps = (await listTaskSteps(database.db, { taskId: task.id })).filter(
+      (s) => s.kind === "step",
+    );
+    expect(steps.map((s) => s.status)).toEqual(["succeeded", "succeeded"]);
+  });
+
   it("a silent node goes offline after 3 minutes and comes back online on its next heartbeat", async () => {
     const reg = await call("register", registration(0), token);
     clock += 181_000;

@@ -48,7 +48,9 @@ import { attempts, clusters, nodes, steps } from "../../db/schema";
 import { eq, inArray } from "drizzle-orm";
 import {
   applyAttemptEvent,
+  applyAttemptEvents,
   claimAttempt,
+  reportAndClaim,
   DEFAULT_ENGINE_OPTIONS,
   pendingKills,
   type Dispatch,
@@ -365,26 +367,37 @@ export function createGateway(
       node.id,
       body.events.map((e) => e.attemptId),
     );
-    const results: EventsResponse["results"] = [];
+    // Consecutive events of one attempt are applied together, in one transaction.
+    const groups: (typeof body.events)[] = [];
     for (const e of body.events) {
-      const r = await applyAttemptEvent(
-        db,
-        {
-          attemptId: e.attemptId,
-          event: engineEvent(e.event, e.epoch),
-          now: new Date(now()),
-          nodeId: node.id,
-        },
-        engine,
-      );
-      results.push({
-        attemptId: e.attemptId,
-        accepted: r.accepted,
-        status: r.attempt?.status ?? null,
-        ...(r.accepted ? {} : { reason: r.reason }),
-      });
+      const last = groups.at(-1);
+      if (last && last[0]!.attemptId === e.attemptId) last.push(e);
+      else groups.push([e]);
     }
-    return { results };
+    const results: EventsResponse["results"] = [];
+    let work: WorkOrder | null = null;
+    for (const [i, group] of groups.entries()) {
+      const params = {
+        attemptId: group[0]!.attemptId,
+        events: group.map((e) => engineEvent(e.event, e.epoch)),
+        now: new Date(now()),
+        nodeId: node.id,
+      };
+      const isLast = i === groups.length - 1;
+      const applied =
+        body.poll && isLast
+          ? await reportAndClaim(db, params, engine)
+          : { results: await applyAttemptEvents(db, params, engine), next: null };
+      if (applied.next) work = await workOrder(applied.next, node);
+      for (const r of applied.results)
+        results.push({
+          attemptId: params.attemptId,
+          accepted: r.accepted,
+          status: r.attempt?.status ?? null,
+          ...(r.accepted ? {} : { reason: r.reason }),
+        });
+    }
+    return body.poll ? { results, work } : { results };
   }
 
   // ---------- logs ----------
