@@ -29,7 +29,7 @@ export function RegionSwitcher() {
   return (
     <Select
       aria-label={t("region")}
-      className="h-8 w-48 text-xs"
+      className="h-8 w-56 text-xs"
       value={current}
       onChange={(e) => {
         const next = new URLSearchParams(params);

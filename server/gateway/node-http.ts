@@ -5,6 +5,7 @@ import "server-only";
  * route handler.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import type { Gateway } from "./gateway";
 
@@ -41,7 +42,7 @@ export async function serveGateway(
   options: { port?: number; host?: string } = {},
 ): Promise<GatewayServer> {
   const host = options.host ?? "127.0.0.1";
-  const sockets = new Set<import("node:net").Socket>();
+  const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const aborter = new AbortController();
     res.on("close", () => aborter.abort());
