@@ -220,8 +220,8 @@ export function runAttempt(opts: RunAttemptOptions): RunningAttempt {
         : createAttemptCgroup(opts.attemptId, opts.cgroupRoot);
     if (setup.ok) cgroup = setup.cgroup;
     else {
+      // Returned with the result; the agent says it once, not once per step.
       containmentWarning = `cgroup v2 unavailable (${setup.reason}); using process-group kill only — setsid escapees will not be caught`;
-      console.warn(`[cairn agent] attempt ${opts.attemptId}: ${containmentWarning}`);
     }
   }
   const containment: Containment = cgroup ? "cgroup" : "process-group";

@@ -8,6 +8,7 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { registerCheckCommand } from "./check";
+import { registerLabCommand } from "./lab";
 import { registerLicenseCommand } from "./license";
 
 export const EXIT_INTERNAL = 70;
@@ -15,13 +16,16 @@ export const EXIT_INTERNAL = 70;
 export function buildProgram(): Command {
   const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
   const program = new Command("cairn")
-    .description("Cairn private-cloud installer: check cluster descriptions, manage licenses")
+    .description(
+      "Cairn private-cloud installer: check cluster descriptions, manage licenses, run a lab fleet",
+    )
     .version(version)
     .showHelpAfterError()
     // Set before registering commands: subcommands copy this setting when they are created.
     .exitOverride();
   registerCheckCommand(program);
   registerLicenseCommand(program);
+  registerLabCommand(program);
   return program;
 }
 

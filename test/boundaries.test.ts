@@ -34,7 +34,7 @@ const ALLOWED: Record<string, string[]> = {
   lib: ["domain", "server"],
   components: ["domain", "lib", "server"],
   app: ["components", "server", "domain", "lib"],
-  cli: ["domain", "db", "server"],
+  cli: ["domain", "db", "server", "agent"],
   agent: ["domain"],
   i18n: ["domain", "messages"],
 };

@@ -232,9 +232,10 @@ export const agentErrorResponse = z.object({
 export type AgentErrorResponse = z.infer<typeof agentErrorResponse>;
 
 /**
- * What the agent does with an HTTP status: 401/403 → stop and say the credential is not accepted
- * (re-register with a bootstrap token); 400/413 → the request itself is wrong, drop it and log;
- * 429 and 5xx and network errors → back off and resend.
+ * What the agent does with an HTTP status: 401 → its credential is not accepted (re-register once
+ * with a bootstrap token, else stop and say so); 403 → this report is refused (another node's or an
+ * unknown attempt): drop it; 400/413 → the request itself is wrong: drop it and log; 429, 5xx and
+ * network errors → back off (honouring Retry-After) and resend.
  */
 export function agentRetryable(status: number): boolean {
   return status === 429 || status >= 500;
