@@ -31,6 +31,22 @@ afterEach(async () => {
 });
 
 describe("startLabFleet", () => {
+  it("grows a lab: nodes started from a first index are the next machines, not repeats", async () => {
+    fleet = await startLabFleet({
+      server: gateway.url,
+      token: gateway.bootstrapToken,
+      nodes: 2,
+      firstIndex: 3,
+      dir,
+      agent: FAST,
+    });
+    expect(await fleet.registered).toBe(2);
+    const expected = labNodes(5).slice(3);
+    expect([...gateway.nodes.values()].map((n) => n.machineId).sort()).toEqual(
+      expected.map((n) => n.hardware.uuid).sort(),
+    );
+  });
+
   it("registers every node as a lab node with its synthetic hardware and unique MACs", async () => {
     fleet = await startLabFleet({
       server: gateway.url,

@@ -25,6 +25,8 @@ export interface LabFleetOptions {
   /** Seconds every step waits before it runs. */
   slowSeconds?: number;
   regionIndex?: number;
+  /** Index of the first node: a lab grows by starting more nodes after the ones it has. */
+  firstIndex?: number;
   seed?: number;
   heartbeatSeconds?: number;
   /** Registrations in flight at once. */
@@ -122,7 +124,13 @@ export async function startLabFleet(opts: LabFleetOptions): Promise<LabFleet> {
   const seed = opts.seed ?? 1;
   const regionIndex = opts.regionIndex ?? 0;
   const dir = path.resolve(opts.dir ?? ".cairn/lab");
-  const nodes = labNodes(opts.nodes, { profile: opts.profile ?? "mixed", seed, regionIndex });
+  const first = opts.firstIndex ?? 0;
+  // Node i is the same machine whatever the count, so the next nodes are the tail of a longer lab.
+  const nodes = labNodes(first + opts.nodes, {
+    profile: opts.profile ?? "mixed",
+    seed,
+    regionIndex,
+  }).slice(first);
   const gate = limiter(opts.registrationConcurrency ?? 16);
 
   const agents: Agent[] = [];
@@ -144,7 +152,7 @@ export async function startLabFleet(opts: LabFleetOptions): Promise<LabFleet> {
         inject: {
           failRate: opts.failRate ?? 0,
           slowSeconds: opts.slowSeconds ?? 0,
-          random: seededRandom(seed, regionIndex, index),
+          random: seededRandom(seed, regionIndex, first + index),
         },
         registrationGate: gate,
         ...(opts.logger

@@ -43,6 +43,7 @@ export interface LabCommandOptions {
   slow: number;
   seed: number;
   regionIndex: number;
+  firstIndex: number;
   heartbeat?: number;
   lang?: string;
 }
@@ -153,6 +154,7 @@ export async function runLab(opts: LabCommandOptions, deps: LabCommandDeps): Pro
       slowSeconds: opts.slow,
       seed: opts.seed,
       regionIndex: opts.regionIndex,
+      firstIndex: opts.firstIndex,
       ...(opts.heartbeat !== undefined ? { heartbeatSeconds: opts.heartbeat } : {}),
       logger,
     });
@@ -189,7 +191,10 @@ export function registerLabCommand(
     )
     .requiredOption("--nodes <n>", "how many lab nodes", wholeNumber(1, 100_000))
     .requiredOption("--server <url>", "Cairn's address, e.g. http://localhost:3000", url)
-    .requiredOption("--token <token>", "the region's bootstrap token")
+    .option(
+      "--token <token>",
+      "the region's bootstrap token (or CAIRN_LAB_TOKEN, which keeps it out of process listings)",
+    )
     .option("--profile <profile>", `machine mix: ${LAB_PROFILES.join(", ")}`, profile, "mixed")
     .option("--dir <dir>", "folder for the nodes' roots and state", ".cairn/lab")
     .option("--fail-rate <rate>", "share of steps that fail on purpose, 0 to 1", rate, 0)
@@ -207,6 +212,12 @@ export function registerLabCommand(
       0,
     )
     .option(
+      "--first-index <n>",
+      "index of the first node, to add nodes to a running lab without repeating machines",
+      wholeNumber(0, 1_000_000),
+      0,
+    )
+    .option(
       "--heartbeat <seconds>",
       "seconds between heartbeats until the server says otherwise",
       seconds,
@@ -218,7 +229,17 @@ export function registerLabCommand(
         "var/lib/cairn-lab/disks) and <dir>/nodes/<hostname>/state (its credential).\n" +
         "Exit codes: 0 stopped, 1 no node could register, 2 bad usage.",
     )
-    .action(async (opts: LabCommandOptions) => {
-      deps.setExitCode(await runLab(opts, deps));
+    .action(async (opts: Omit<LabCommandOptions, "token"> & { token?: string }) => {
+      const token = opts.token ?? process.env.CAIRN_LAB_TOKEN;
+      if (!token) {
+        deps.err(
+          fill(T.invalid[pickLocale(opts.lang)], {
+            message: "--token is required (or set CAIRN_LAB_TOKEN)",
+          }),
+        );
+        deps.setExitCode(2);
+        return;
+      }
+      deps.setExitCode(await runLab({ ...opts, token }, deps));
     });
 }

@@ -236,6 +236,28 @@ export const ERRORS = {
       "zh-CN": "如果代理仍需要令牌，请创建新令牌。",
     },
   },
+  "lab.disabled": {
+    kind: "precondition",
+    message: {
+      en: "Lab mode is off: this Cairn does not start lab nodes.",
+      "zh-CN": "实验模式未开启：此 Cairn 不会启动实验节点。",
+    },
+    hint: {
+      en: "Start Cairn with `npm start -- --lab N` (or CAIRN_LAB=1), or start agents on real machines.",
+      "zh-CN": "请使用 `npm start -- --lab N`（或 CAIRN_LAB=1）启动 Cairn，或在真实机器上启动代理。",
+    },
+  },
+  "lab.too-many": {
+    kind: "precondition",
+    message: {
+      en: "{count} more lab node(s) would exceed the limit of {max} on this host ({running} running).",
+      "zh-CN": "再增加 {count} 个实验节点将超过本主机 {max} 个的上限（已运行 {running} 个）。",
+    },
+    hint: {
+      en: "Start fewer nodes, or run `cairn lab` on another machine against this server.",
+      "zh-CN": "请减少节点数量，或在另一台机器上运行 `cairn lab` 连接到此服务器。",
+    },
+  },
   "task.cluster-busy": {
     kind: "conflict",
     message: {

@@ -3,6 +3,7 @@
  * `npm start`: build when the sources are newer than the last build, then serve on $PORT (3000).
  * The server runs as a child in its own process group so that stopping this script stops it, and
  * NEXT_MANUAL_SIG_HANDLE lets Cairn close the embedded database cleanly on SIGTERM.
+ * `--lab [N]` turns on lab mode and starts N lab nodes (default 6) with the server.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -43,7 +44,20 @@ function needsBuild() {
   return [...SOURCES, ...FILES].some((e) => newestMtime(e) > built);
 }
 
-const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PORT: port };
+
+// `npm start -- --lab N`: lab mode, with N lab nodes started with the server.
+const labAt = process.argv.indexOf("--lab");
+if (labAt !== -1) {
+  const value = process.argv[labAt + 1];
+  const count = value === undefined || value.startsWith("--") ? 6 : Number(value);
+  if (!Number.isInteger(count) || count < 0 || count > 2000) {
+    console.error(`cairn: --lab takes a number of lab nodes from 0 to 2000 (got "${value}")`);
+    process.exit(2);
+  }
+  env.CAIRN_LAB = "1";
+  env.CAIRN_LAB_NODES = String(count);
+}
 
 if (process.argv.includes("--rebuild") || needsBuild()) {
   console.log("[cairn] building the console (first start or sources changed)…");

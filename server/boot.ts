@@ -3,6 +3,7 @@ import { DatabaseOpenError } from "../db/client";
 import { config } from "./config";
 import { closeDatabase, getDatabase } from "./db";
 import { startRunner, type Runner } from "./engine/runner";
+import { addLabNodes, stopLab } from "./lab";
 import { ensureAdminFromEnv } from "./services/users";
 
 const KEY = Symbol.for("cairn.booted");
@@ -28,6 +29,12 @@ export async function boot(): Promise<void> {
       queueSeconds: 0,
       onError: (e) => console.error("[cairn] engine sweep failed:", (e as Error).message),
     });
+    if (c.CAIRN_LAB) {
+      console.log("[cairn] lab mode: administrators can start lab nodes from the Nodes page");
+      // The agents retry until the server listens, which happens right after boot.
+      if (c.CAIRN_LAB_NODES > 0)
+        await addLabNodes(database.db, { count: c.CAIRN_LAB_NODES, actor: null });
+    }
   } catch (e) {
     const message = e instanceof DatabaseOpenError ? e.message : (e as Error).message;
     console.error(`cairn: ${message}`);
@@ -39,7 +46,8 @@ export async function boot(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`[cairn] ${signal}: closing the database`);
-    Promise.resolve(runner?.stop())
+    stopLab()
+      .then(() => runner?.stop())
       .then(() => closeDatabase())
       .catch((e) => console.error("[cairn] close failed", e))
       .finally(() => process.exit(0));

@@ -15,6 +15,19 @@ const envSchema = z.object({
   CAIRN_AUTH_SECRET: z.string().min(32).optional(),
   /** An attempt whose agent is silent this long is lost (and retried per its policy). */
   CAIRN_ATTEMPT_HEARTBEAT_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  /** Lab mode: administrators can start lab nodes from the console (`npm start -- --lab N`). */
+  CAIRN_LAB: z
+    .enum(["0", "1", "true", "false"])
+    .default("0")
+    .transform((v) => v === "1" || v === "true"),
+  /** Lab nodes to start with the server in lab mode. */
+  CAIRN_LAB_NODES: z.coerce.number().int().min(0).max(5000).default(0),
+  /** Where lab nodes keep their roots and state; default: beside the data directory. */
+  CAIRN_LAB_DIR: z.string().min(1).optional(),
+  /** Share of lab steps that fail on purpose (tests), and seconds each waits. */
+  CAIRN_LAB_FAIL_RATE: z.coerce.number().min(0).max(1).default(0),
+  CAIRN_LAB_SLOW_SECONDS: z.coerce.number().min(0).max(3600).default(0),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -2,6 +2,7 @@ import "server-only";
 import { createCallerFactory, createTRPCRouter } from "./init";
 import { clusterRouter } from "./routers/cluster";
 import { healthRouter } from "./routers/health";
+import { labRouter } from "./routers/lab";
 import { nodeRouter, tokenRouter } from "./routers/node";
 import { regionRouter } from "./routers/region";
 import { releaseRouter } from "./routers/release";
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   task: taskRouter,
   node: nodeRouter,
   token: tokenRouter,
+  lab: labRouter,
 });
 
 export type AppRouter = typeof appRouter;
