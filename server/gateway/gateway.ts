@@ -100,8 +100,11 @@ export function createGateway(
   const now = options.now ?? Date.now;
   const rate = options.rate ?? { perSecond: 20, burst: 100 };
   const limiter = new RateLimiter(rate.perSecond, rate.burst, now);
-  // Failed authentications per client address: guessing credentials is slow by construction.
-  const failures = new RateLimiter(1, 30, now);
+  // Per client address: registrations (a lab of 1,000 nodes registers from one address) and failed
+  // authentications (secrets are 256-bit, so this protects the database from floods, not the
+  // secrets from guessing; generous, because a lab whose database was reset fails all at once).
+  const registrations = new RateLimiter(100, 500, now);
+  const failures = new RateLimiter(10, 300, now);
   const scripts = new Map<string, Promise<string | null>>();
 
   function clientKey(req: Request) {
@@ -133,7 +136,8 @@ export function createGateway(
   // ---------- register ----------
 
   async function register(req: Request): Promise<RegisterResponse> {
-    limited(`register:${clientKey(req)}`);
+    const wait = registrations.take(clientKey(req));
+    if (wait > 0) throw Object.assign(new CairnError("rate.limited"), { retryAfter: wait });
     const token = bearer(req);
     if (!token) throw NOT_ACCEPTED("no bootstrap token was sent");
     const body = parseBody(
