@@ -83,6 +83,10 @@ export async function insertSteps(
     }));
     await db.insert(steps).values(chunk);
   }
+  // The reverse edges, for "who waits for this entry?" on every ending.
+  await db.execute(sql`
+    insert into step_dep (task_id, from_key, to_key)
+    select task_id, unnest(depends_on), key from step where task_id = ${params.taskId}`);
 }
 
 export async function insertGroups(db: Db, params: { taskId: string; groups: InitialGroup[] }) {
@@ -293,9 +297,10 @@ export async function lockAttemptWithStep(
     params.forEnding
       ? sql`select to_jsonb(a) as a, to_jsonb(s) as s,
             (select jsonb_agg(to_jsonb(d)) from (
-               select * from step d where d.task_id = s.task_id and d.status = 'blocked'
-                 and d.depends_on @> array[s.key]::text[]
-               order by d.id for update) d) as d
+               select d.* from step_dep e
+               join step d on d.task_id = e.task_id and d.key = e.to_key
+               where e.task_id = s.task_id and e.from_key = s.key and d.status = 'blocked'
+               order by d.id for update of d) d) as d
           from attempt a join step s on s.id = a.step_id
           where a.id = ${params.attemptId} for update of a, s`
       : sql`select to_jsonb(a) as a, to_jsonb(s) as s, null as d
@@ -377,11 +382,11 @@ export async function writeAttemptAndStep(
 export async function lockBlockedDependents(db: Db, params: { taskId: string; key: string }) {
   const found = await rows<{ s: Json }>(
     db,
-    sql`select to_jsonb(s) as s from step s
-      where s.task_id = ${params.taskId} and s.status = 'blocked'
-        and s.depends_on @> array[${params.key}]::text[]
+    sql`select to_jsonb(s) as s from step_dep e
+      join step s on s.task_id = e.task_id and s.key = e.to_key
+      where e.task_id = ${params.taskId} and e.from_key = ${params.key} and s.status = 'blocked'
       order by s.id
-      for update`,
+      for update of s`,
   );
   return found.map((r) => stepFromJson(r.s));
 }

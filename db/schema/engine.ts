@@ -125,6 +125,23 @@ export const steps = pgTable(
   ],
 );
 
+/**
+ * The plan's edges, from a dependency to its dependent, by key: "which entries wait for X?" is an
+ * index lookup on every ending. (Filtering `depends_on` instead scanned every blocked step of the
+ * task — 19,000 rows per ending in a 1,000-node × 20-step task.)
+ */
+export const stepDeps = pgTable(
+  "step_dep",
+  {
+    taskId: uuid("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    fromKey: text("from_key").notNull(),
+    toKey: text("to_key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.taskId, t.fromKey, t.toKey] })],
+);
+
 export const stepGroups = pgTable(
   "step_group",
   {

@@ -433,7 +433,8 @@ export async function reportAndClaim(
   try {
     return await retryOnConflict(() =>
       db.transaction(async (tx) => {
-        const applied = await applyEventsWithin(tx, params, opts);
+        // The reporting node gets its next work in this answer: no need to wake it by NOTIFY.
+        const applied = await applyEventsWithin(tx, { ...params, awake: params.nodeId }, opts);
         const next = applied.ended
           ? await claimWithin(tx, { nodeId: params.nodeId, now: params.now }, opts)
           : null;
@@ -458,7 +459,7 @@ interface AttemptEvents {
 
 async function applyEventsWithin(
   tx: Db,
-  params: AttemptEvents,
+  params: AttemptEvents & { awake?: string },
   opts: EngineOptions,
 ): Promise<{ results: ReportResult[]; ended: boolean }> {
   // Only these can end an attempt, and so change steps, dependents and the task.
@@ -520,6 +521,7 @@ async function applyEventsWithin(
     return { results, ended: false };
   }
   await attemptEnded(tx, {
+    awake: params.awake,
     task,
     step,
     dependents: found.dependents,
@@ -555,6 +557,8 @@ async function retryOnConflict<T>(fn: () => Promise<T>, tries = 6): Promise<T> {
 async function attemptEnded(
   tx: Db,
   p: {
+    /** A node known to be awake (it is reporting and gets work in the answer): not woken. */
+    awake?: string;
     task: TaskRow | undefined;
     step: StepRow;
     /** The blocked entries depending on the step, locked with it. */
@@ -582,7 +586,13 @@ async function attemptEnded(
   let level: DependentsLevel = { writes: [], finished: [], open: false };
   if (!t.ignored && FINAL_STEP.has(t.state.status)) {
     if (t.state.status === "failed") await countGroupFailure(tx, step);
-    level = dependentsLevel({ key: step.key, status: t.state.status }, p.dependents, now, opts);
+    level = dependentsLevel(
+      { key: step.key, status: t.state.status },
+      p.dependents,
+      now,
+      opts,
+      p.awake,
+    );
   }
   await writeAttemptAndStep(tx, {
     attemptId: p.attemptId,
@@ -598,14 +608,16 @@ async function attemptEnded(
     (await resolveDependents(tx, step.taskId, level.finished, now, opts))
   )
     stillOpen = true;
-  // The last lock, held only until commit: endings of one task decide one after another whether
-  // the task is finished, each seeing what the previous one committed.
-  const fresh = await lockTaskForProgress(tx, { taskId: step.taskId });
   // A step that will run again, or a dependent that just became ready or still waits, means the
-  // task is not finished: no need to count. A halted task must still be looked at (its ready
-  // steps will never be claimed), and a failure may exceed a group's tolerance.
-  if (stillOpen && t.state.status !== "failed" && fresh?.status === "running" && !fresh.halted)
+  // task is not finished: nothing to decide, and no lock to queue on (the common case — most
+  // endings make the next step ready). One race is left to the sweep: another ending may halt the
+  // task meanwhile, not seeing the step we made ready; `sweepHaltedTasks` ends such a task.
+  if (stillOpen && t.state.status !== "failed" && task?.status === "running" && !task.halted)
     return;
+  // Otherwise the last lock, held only until commit: endings of one task decide one after another
+  // whether the task is finished, each seeing what the previous one committed. A halted task must
+  // be looked at (its ready steps will never be claimed); a failure may exceed a tolerance.
+  const fresh = await lockTaskForProgress(tx, { taskId: step.taskId });
   await progress(tx, step.taskId, now, fresh);
 }
 
@@ -630,6 +642,7 @@ function dependentsLevel(
   dependents: StepRow[],
   now: number,
   opts: EngineOptions,
+  awake?: string,
 ): DependentsLevel {
   const out: DependentsLevel = { writes: [], finished: [], open: false };
   if (dependents.length === 0) return out;
@@ -671,7 +684,7 @@ function dependentsLevel(
     if (t.ignored) continue;
     Object.assign(e.write, stepPatch(t.state));
     e.changed = true;
-    if (t.state.status === "ready") e.write.wake = e.row.nodeId;
+    if (t.state.status === "ready" && e.row.nodeId !== awake) e.write.wake = e.row.nodeId;
     if (FINAL_STEP.has(t.state.status))
       out.finished.push({ key: e.row.key, status: t.state.status });
   }
@@ -1085,7 +1098,36 @@ export async function sweep(
       }),
     );
   }
+  applied += await sweepHaltedTasks(db, now);
   return applied;
+}
+
+/**
+ * Halted tasks with nothing left running: ended here. Normally the ending that leaves nothing
+ * running ends the task itself; this covers an ending that made a step ready while another ending
+ * halted the task (neither saw the other's uncommitted change).
+ */
+async function sweepHaltedTasks(db: Db, now: Date): Promise<number> {
+  const halted = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.status, "running"), eq(tasks.halted, true)))
+    .limit(100);
+  let ended = 0;
+  for (const h of halted)
+    await retryOnConflict(() =>
+      db.transaction(async (tx) => {
+        const [task] = await tx.select().from(tasks).where(eq(tasks.id, h.id)).for("update");
+        if (!task || task.status !== "running" || !task.halted) return;
+        await progress(tx, task.id, now.getTime(), task);
+        const [after] = await tx
+          .select({ status: tasks.status })
+          .from(tasks)
+          .where(eq(tasks.id, h.id));
+        if (after?.status !== "running") ended++;
+      }),
+    );
+  return ended;
 }
 
 /** Attempts a node must kill: the agent is told on every poll until it confirms. */
