@@ -425,3 +425,79 @@ export async function countNodesByStatus(db: Db, params: { regionId?: string }) 
     group by 1`)) as unknown as { rows: { status: NodeStatus; n: number }[] };
   return result.rows;
 }
+
+export interface HeartbeatItem {
+  credentialHash: string;
+  at: Date;
+  clockOffsetMs: number;
+}
+
+/**
+ * Many heartbeats in one statement (the gateway coalesces those that arrive within a few
+ * milliseconds): authenticates each by its credential and records it. Returns the nodes found, by
+ * credential hash; an unknown credential is simply absent.
+ */
+export async function recordHeartbeats(
+  db: Db,
+  items: HeartbeatItem[],
+): Promise<Map<string, AgentIdentity & { wasOffline: boolean }>> {
+  const found = new Map<string, AgentIdentity & { wasOffline: boolean }>();
+  if (items.length === 0) return found;
+  // One row per node, in a fixed order, so concurrent batches lock rows in the same order.
+  const unique = [...new Map(items.map((i) => [i.credentialHash, i])).values()].sort((a, b) =>
+    a.credentialHash < b.credentialHash ? -1 : 1,
+  );
+  const values = sql.join(
+    unique.map(
+      (i) =>
+        sql`(${i.credentialHash}::text, ${i.at.toISOString()}::timestamptz, ${Math.round(i.clockOffsetMs)}::int)`,
+    ),
+    sql`, `,
+  );
+  const result = (await db.execute(sql`
+    with v(h, at, off) as (values ${values}),
+    p as (select n.id as pid, n.offline_since as prev, v.at, v.off, v.h
+          from node n join v on n.credential_hash = v.h order by n.id)
+    update node set last_heartbeat_at = p.at, offline_since = null, clock_offset_ms = p.off
+    from p where node.id = p.pid
+    returning p.h as "credentialHash", node.id, node.region_id as "regionId", node.hostname,
+      node.status, (p.prev is not null) as "wasOffline"`)) as unknown as {
+    rows: (AgentIdentity & { wasOffline: boolean; credentialHash: string })[];
+  };
+  for (const { credentialHash, ...row } of result.rows) found.set(credentialHash, row);
+  return found;
+}
+
+/**
+ * A poll's first look, in one statement: who the credential belongs to, the kills it owes, and
+ * whether any step is ready for it (only then is a claim transaction worth opening).
+ */
+export async function authenticatePoll(db: Db, params: { credentialHash: string }) {
+  const result = (await db.execute(sql`
+    select n.id, n.region_id as "regionId", n.hostname, n.status,
+      (select coalesce(json_agg(json_build_object('id', a.id, 'epoch', a.epoch, 'killFor', a.kill_for)), '[]'::json)
+         from attempt a where a.node_id = n.id::text and a.status = 'killing') as kills,
+      exists (select 1 from step s where s.node_id = n.id::text and s.status = 'ready') as ready
+    from node n where n.credential_hash = ${params.credentialHash}`)) as unknown as {
+    rows: (AgentIdentity & {
+      kills: { id: string; epoch: number; killFor: "timeout" | "cancel" | null }[];
+      ready: boolean;
+    })[];
+  };
+  return result.rows[0];
+}
+
+/** A poll's later looks: the kills owed and whether a step is ready, for a known node. */
+export async function probeNodeWork(db: Db, params: { nodeId: string }) {
+  const result = (await db.execute(sql`
+    select
+      (select coalesce(json_agg(json_build_object('id', a.id, 'epoch', a.epoch, 'killFor', a.kill_for)), '[]'::json)
+         from attempt a where a.node_id = ${params.nodeId} and a.status = 'killing') as kills,
+      exists (select 1 from step s where s.node_id = ${params.nodeId} and s.status = 'ready') as ready`)) as unknown as {
+    rows: {
+      kills: { id: string; epoch: number; killFor: "timeout" | "cancel" | null }[];
+      ready: boolean;
+    }[];
+  };
+  return result.rows[0] ?? { kills: [], ready: false };
+}

@@ -257,6 +257,21 @@ describe.each(testDatabases())("agent gateway on $name", (target) => {
     expect(events.map((e) => e.type).slice(0, 2)).toEqual(["online", "offline"]);
   });
 
+  it("heartbeats arriving together share one statement, and each gets its own answer", async () => {
+    const a = await call("register", registration(2), token);
+    const b = await call("register", registration(3), token);
+    const answers = await Promise.all([
+      call("heartbeat", { sentAt: clock + 100 }, a.body.credential),
+      call("heartbeat", { sentAt: clock + 200 }, b.body.credential),
+      call("heartbeat", { sentAt: clock }, "cnc_unknownunknownunknownunknown"),
+      call("heartbeat", { sentAt: clock + 300 }, a.body.credential),
+    ]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 401, 200]);
+    expect((await getNode(database.db, { id: b.body.nodeId }))?.clockOffsetMs).toBe(200);
+    // The later of a node's two heartbeats in one batch wins.
+    expect((await getNode(database.db, { id: a.body.nodeId }))?.clockOffsetMs).toBe(300);
+  });
+
   it("limits the rate per node", async () => {
     const strict = createGateway(database, null, {
       releasesDir,

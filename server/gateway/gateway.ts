@@ -35,7 +35,9 @@ import { CairnError } from "../../domain/errors";
 import type { Database } from "../../db/client";
 import { appendLogBatch } from "../../db/queries/logs";
 import {
+  authenticatePoll,
   findBootstrapTokenByHash,
+  probeNodeWork,
   findNodeByCredential,
   findNodeByMachineId,
   insertNodeEvents,
@@ -67,6 +69,7 @@ import {
   readJson,
 } from "./http";
 import { RELEASES_DIR } from "../services/releases";
+import { HeartbeatBatcher } from "./heartbeats";
 
 export const AGENT_ACTIONS = ["register", "heartbeat", "poll", "events", "logs"] as const;
 export type AgentAction = (typeof AGENT_ACTIONS)[number];
@@ -78,6 +81,8 @@ export interface GatewayOptions {
   releasesDir?: string;
   /** Requests per second and burst, per node (and per address for register and failed auth). */
   rate?: { perSecond: number; burst: number };
+  /** How long a heartbeat waits for others to share its statement (0: next tick). */
+  heartbeatBatchMs?: number;
   now?: () => number;
 }
 
@@ -86,6 +91,13 @@ export interface Gateway {
 }
 
 const NOT_ACCEPTED = (why: string) => new CairnError("agent.unauthorized", { why });
+
+type RawKill = { id: string; epoch: number; killFor: "timeout" | "cancel" | null };
+const killOrderOf = (k: RawKill): KillOrder => ({
+  attemptId: k.id,
+  epoch: k.epoch,
+  reason: k.killFor ?? "cancel",
+});
 
 export function createGateway(
   database: Database,
@@ -106,6 +118,10 @@ export function createGateway(
   const registrations = new RateLimiter(100, 500, now);
   const failures = new RateLimiter(10, 300, now);
   const scripts = new Map<string, Promise<string | null>>();
+  const heartbeats = new HeartbeatBatcher(db, {
+    windowMs: options.heartbeatBatchMs ?? 15,
+    maxBatch: 500,
+  });
 
   function clientKey(req: Request) {
     return (
@@ -207,13 +223,22 @@ export function createGateway(
       await readJson(req, AGENT_LIMITS.maxInventoryBodyBytes),
     );
     const at = now();
-    // Authenticate and record in one statement: this is the call every agent makes every 10 s.
-    const node = await recordHeartbeat(db, {
-      credentialHash: hashSecret(secret),
-      now: new Date(at),
-      clockOffsetMs: body.sentAt - at,
-      hardware: body.hardware,
-    });
+    // Authenticate and record in one statement, shared with the heartbeats that arrive within the
+    // same few milliseconds: this is the call every agent makes every 10 s. A changed inventory
+    // is rare and goes alone.
+    const credentialHash = hashSecret(secret);
+    const node = body.hardware
+      ? await recordHeartbeat(db, {
+          credentialHash,
+          now: new Date(at),
+          clockOffsetMs: body.sentAt - at,
+          hardware: body.hardware,
+        })
+      : await heartbeats.submit({
+          credentialHash,
+          at: new Date(at),
+          clockOffsetMs: body.sentAt - at,
+        });
     if (!node) {
       failures.take(clientKey(req));
       throw NOT_ACCEPTED("unknown or replaced credential");
@@ -243,25 +268,38 @@ export function createGateway(
   }
 
   async function killsFor(nodeId: string): Promise<KillOrder[]> {
-    const rows = await pendingKills(db, { nodeId });
-    return rows.map((k) => ({ attemptId: k.id, epoch: k.epoch, reason: k.killFor ?? "cancel" }));
+    return (await pendingKills(db, { nodeId })).map(killOrderOf);
   }
 
   // ---------- poll ----------
 
   async function poll(req: Request): Promise<PollResponse> {
-    const node = await authenticate(req);
+    const secret = bearer(req);
+    if (!secret) throw NOT_ACCEPTED("no credential was sent");
     const body = parseBody(pollRequest, await readJson(req, 4096));
+    // Authenticate and look for kills and ready steps in one statement: most polls of a big
+    // fleet find nothing and should cost one query, not a claim transaction.
+    const first = await authenticatePoll(db, { credentialHash: hashSecret(secret) });
+    if (!first) {
+      failures.take(clientKey(req));
+      throw NOT_ACCEPTED("unknown or replaced credential");
+    }
+    if (first.status === "removed") throw NOT_ACCEPTED("the node was removed");
+    limited(first.id);
+    const node: AgentIdentity = first;
     const until = now() + Math.min(body.waitSeconds, pollSeconds) * 1000;
+    let look: { kills: RawKill[]; ready: boolean } = first;
     for (;;) {
-      const kills = await killsFor(node.id);
-      if (kills.length) return { work: null, kills };
-      const dispatch = await claimAttempt(db, { nodeId: node.id, now: new Date(now()) }, engine);
-      if (dispatch) return { work: await workOrder(dispatch, node), kills: [] };
+      if (look.kills.length) return { work: null, kills: look.kills.map(killOrderOf) };
+      if (look.ready) {
+        const dispatch = await claimAttempt(db, { nodeId: node.id, now: new Date(now()) }, engine);
+        if (dispatch) return { work: await workOrder(dispatch, node), kills: [] };
+      }
       const left = until - now();
       if (left <= 0 || !waiter || req.signal.aborted) return { work: null, kills: [] };
-      const how = await waiter.wait(node.id, left, req.signal);
-      if (how === "timeout") return { work: null, kills: await killsFor(node.id) };
+      await waiter.wait(node.id, left, req.signal);
+      look = await probeNodeWork(db, { nodeId: node.id });
+      if (now() >= until && !look.kills.length && !look.ready) return { work: null, kills: [] };
     }
   }
 
