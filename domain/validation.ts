@@ -31,6 +31,22 @@ export const VALIDATION_MESSAGES = {
     "zh-CN": "{field}必须是以下之一：{values}。",
   },
   number: { en: "{field} must be a number.", "zh-CN": "{field}必须是数字。" },
+  "number-min": {
+    en: "{field} must be at least {minimum}.",
+    "zh-CN": "{field}不能小于 {minimum}。",
+  },
+  "number-max": {
+    en: "{field} must be at most {maximum}.",
+    "zh-CN": "{field}不能大于 {maximum}。",
+  },
+  "too-few": {
+    en: "{field} needs at least {minimum} item(s).",
+    "zh-CN": "{field}至少需要 {minimum} 项。",
+  },
+  "too-many": {
+    en: "{field} takes at most {maximum} item(s).",
+    "zh-CN": "{field}最多 {maximum} 项。",
+  },
   invalid: { en: "{field} is not valid.", "zh-CN": "{field}无效。" },
 } as const satisfies Record<string, Localized>;
 
@@ -51,6 +67,11 @@ export const FIELD_LABELS: Record<string, Localized> = {
   email: { en: "Email", "zh-CN": "邮箱" },
   password: { en: "Password", "zh-CN": "密码" },
   role: { en: "Role", "zh-CN": "角色" },
+  label: { en: "Label", "zh-CN": "标签" },
+  expiresInDays: { en: "Expiry (days)", "zh-CN": "有效期（天）" },
+  count: { en: "Number of nodes", "zh-CN": "节点数量" },
+  hostname: { en: "Hostname", "zh-CN": "主机名" },
+  machineId: { en: "Machine ID", "zh-CN": "机器 ID" },
 };
 
 function label(path: string): Localized {
@@ -67,10 +88,17 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
     if (isKey(issue.message)) key = issue.message;
     else if (issue.code === "too_small") {
       const min = Number(issue.minimum);
-      key = min <= 1 ? "required" : "too-short";
+      // Numbers and lists have bounds of their own; only text is counted in characters.
+      if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint")
+        key = "number-min";
+      else if (issue.origin === "array" || issue.origin === "set") key = "too-few";
+      else key = min <= 1 ? "required" : "too-short";
       params.minimum = min;
     } else if (issue.code === "too_big") {
-      key = "too-long";
+      if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint")
+        key = "number-max";
+      else if (issue.origin === "array" || issue.origin === "set") key = "too-many";
+      else key = "too-long";
       params.maximum = Number(issue.maximum);
     } else if (issue.code === "invalid_value") {
       key = "one-of";

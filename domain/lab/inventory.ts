@@ -17,7 +17,7 @@ import {
   type Nic,
   type Node,
 } from "../model";
-import rawProfiles from "./hardware-profiles.json";
+import rawProfiles from "./hardware-profiles.json" with { type: "json" };
 
 const profileSchema = z.object({
   id: z.string(),
