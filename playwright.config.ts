@@ -44,6 +44,10 @@ export default defineConfig({
       HOSTNAME: "127.0.0.1",
       CAIRN_DATA_DIR: ".cairn/e2e/data",
       DATABASE_URL: "",
+      // Lab mode, with no node at start: the nodes journey adds lab nodes from the console.
+      CAIRN_LAB: "1",
+      CAIRN_LAB_NODES: "0",
+      CAIRN_LAB_DIR: ".cairn/e2e/lab",
     },
   },
 });

@@ -330,6 +330,30 @@ test("a revoked token stops new registrations; registered nodes keep their own c
   await expect(page.getByRole("link", { name: STRANGER.hostname })).toHaveCount(0);
 });
 
+test("in lab mode the administrator adds lab nodes from the Nodes page; their agents register and stay online", async ({
+  page,
+}, info) => {
+  await signInAdmin(page);
+  await page.goto("/nodes");
+  const panel = page.getByRole("region", { name: "Lab mode" });
+  await expect(panel).toContainText("No lab nodes are running on this host yet.");
+  await panel.getByLabel("Nodes").fill("3");
+  await panel.getByRole("button", { name: "Add 3 lab nodes" }).click();
+  await expect(panel).toContainText("3 lab nodes run on this host.");
+
+  // Real agents (a `cairn lab` process the server started) register through /api/agent.
+  await page.reload();
+  await page.getByLabel("Region", { exact: true }).selectOption({ label: "Lab (lab)" });
+  await expect(hostnames(page)).toHaveText(["lab-0001", "lab-0002", "lab-0003"], {
+    timeout: 60_000,
+  });
+  await expect(page.getByTestId("node-row").first()).toContainText("Lab");
+  await page.screenshot({ path: info.outputPath("nodes-lab-en.png"), fullPage: true });
+  await hostnames(page).first().click();
+  await expect(page.getByText("Online", { exact: true })).toBeVisible();
+  await expect(page.getByText("Discovered").first()).toBeVisible();
+});
+
 test("a viewer sees the nodes but not the tokens, and is refused at the tokens page", async ({
   page,
   browser,

@@ -19,6 +19,7 @@ import { useTRPC } from "@/lib/trpc";
 import { cn } from "@/lib/utils";
 import { agentCommand, CodeBlock, useOrigin } from "./agent-command";
 import { useRelativeTime, useSizes } from "./format";
+import { LabPanel } from "./lab-panel";
 import { NodeStatusBadge } from "./node-status";
 
 /** Lists refresh on their own: heartbeats and registrations change them while the page is open. */
@@ -86,6 +87,7 @@ export function NodeList() {
           ) : undefined
         }
       />
+      {isAdmin ? <LabPanel /> : null}
       <div role="group" aria-label={t("statusFilter")} className="mb-3 flex flex-wrap gap-1.5">
         <StatusChip
           pressed={statuses.length === 0}
