@@ -16,13 +16,15 @@ import { migrate } from "../../db/migrate";
 import { expandPlan, type PlanNode } from "../../domain/taskgraph/plan";
 import { taskGraphSchema } from "../../domain/taskgraph/schema";
 import {
+  applyAttemptEvents,
   claimAttempt,
   launchTask,
   reportAndClaim,
   type Dispatch,
 } from "../../server/engine/executor";
 import { getTask } from "../../db/queries/engine";
-import { newCluster } from "../../test/engine-fixtures";
+import { createWorkWaiter } from "../../server/engine/wake";
+import { newCluster, planFor } from "../../test/engine-fixtures";
 
 const BASE = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const opts = { heartbeatSeconds: 600, queueSeconds: 0 };
@@ -189,6 +191,55 @@ async function runTask(database: Database, nodeCount: number, workers: number) {
   };
 }
 
+/**
+ * The dispatch path of a long-polling agent, alone on the engine: the node waits on LISTEN, an
+ * ending makes its next step ready (NOTIFY at commit), the poll wakes and claims. Ready → claimed,
+ * per step of a 100-step chain.
+ */
+async function notifyLatency(database: Database) {
+  const clusterId = await newCluster(database.db, `notify-${randomBytes(3).toString("hex")}`);
+  const ids = Array.from({ length: 100 }, (_, i) => `n${i}`);
+  const plan = planFor(
+    ids.map((id, i) => ({ id, ...(i > 0 ? { requires: [ids[i - 1]!] } : {}) })),
+    ["notify-node"],
+  );
+  await launchTask(database.db, {
+    clusterId,
+    kind: "deploy",
+    plan,
+    mode: "noop",
+    intent: { kind: "deploy" },
+    actor: "bench",
+    now: new Date(),
+  });
+  const waiter = await createWorkWaiter(database);
+  const latencies: number[] = [];
+  let d = await claimAttempt(database.db, { nodeId: "notify-node", now: new Date() }, opts);
+  while (d) {
+    const woken = waiter.wait("notify-node", 5000);
+    await applyAttemptEvents(
+      database.db,
+      {
+        attemptId: d.attempt.id,
+        events: [
+          { type: "started", epoch: d.attempt.epoch },
+          { type: "exited", epoch: d.attempt.epoch, exitCode: 0 },
+        ],
+        now: new Date(),
+      },
+      opts,
+    );
+    const ready = performance.now();
+    if ((await woken) === "timeout") break;
+    d = await claimAttempt(database.db, { nodeId: "notify-node", now: new Date() }, opts);
+    if (d) latencies.push(performance.now() - ready);
+  }
+  await waiter.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.floor(p * (latencies.length - 1))] ?? 0;
+  return { n: latencies.length, p50: pct(0.5), p99: pct(0.99) };
+}
+
 const round = (n: number) => Math.round(n * 10) / 10;
 
 /** Figures are printed as they come: the PGlite run is long, and a cut-off run keeps what it had. */
@@ -218,6 +269,10 @@ export default {
       record(out, "pg_dispatch_latency_polled_p99_ms", small.p99);
       record(out, "pg_dispatches_polled", small.polled);
       record(out, "pg_dispatches_piggybacked", small.piggybacked);
+      const notify = await notifyLatency(database);
+      record(out, "pg_dispatch_latency_notify_p50_ms", notify.p50);
+      record(out, "pg_dispatch_latency_notify_p99_ms", notify.p99);
+      record(out, "pg_dispatch_latency_notify_samples", notify.n);
       if (process.env.BENCH_ENGINE_SMALL) {
         await database.close();
         return;
