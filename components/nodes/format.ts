@@ -7,7 +7,12 @@ const GiB = 1024 ** 3;
 export function useRelativeTime() {
   const format = useFormatter();
   const now = useNow({ updateInterval: 10_000 });
-  return (d: Date | string) => format.relativeTime(typeof d === "string" ? new Date(d) : d, now);
+  // `now` ticks every 10 s, so a heartbeat newer than the last tick would read "in 1 second":
+  // a moment that is not in the past yet is shown as now.
+  return (d: Date | string) => {
+    const at = typeof d === "string" ? new Date(d) : d;
+    return format.relativeTime(at.getTime() > now.getTime() ? now : at, now);
+  };
 }
 
 /** Sizes as operators compare them: memory in binary GiB, disks in decimal GB/TB as labelled by vendors. */
