@@ -99,6 +99,10 @@ test("an administrator creates a region and a bootstrap token, whose secret is s
 
   // The region switcher keeps the Nodes page in view and filters it to the region.
   await page.getByRole("link", { name: "Nodes" }).click();
+  // The switcher decides where to go from the page it is on: wait until that is the Nodes page.
+  await expect(page).toHaveURL(/\/nodes$/);
+  // (The status chips come from a query: once they show, the page is hydrated and listening.)
+  await expect(page.getByRole("button", { name: /^All/ })).toBeVisible();
   await page
     .getByLabel("Region", { exact: true })
     .selectOption({ label: `${REGION.displayName} (${REGION.name})` });
@@ -343,6 +347,7 @@ test("in lab mode the administrator adds lab nodes from the Nodes page; their ag
 
   // Real agents (a `cairn lab` process the server started) register through /api/agent.
   await page.reload();
+  await expect(panel).toContainText("3 lab nodes run on this host.");
   await page.getByLabel("Region", { exact: true }).selectOption({ label: "Lab (lab)" });
   await expect(hostnames(page)).toHaveText(["lab-0001", "lab-0002", "lab-0003"], {
     timeout: 60_000,
