@@ -6,7 +6,8 @@ const withNextIntl = createNextIntlPlugin("./i18n/request.ts");
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   // Native/WASM database drivers load at run time from node_modules, not from the bundle.
-  serverExternalPackages: ["@electric-sql/pglite", "pg"],
+  // esbuild bundles release steps at run time (a native binary, not bundleable itself).
+  serverExternalPackages: ["@electric-sql/pglite", "pg", "esbuild"],
   devIndicators: false,
   // `npm run typecheck` checks the whole project (CI runs it before the tests); checking again
   // inside every build would double the slowest step on a 2-core machine.

@@ -839,8 +839,14 @@ export class Agent {
   }
 
   private command(scriptPath: string, content: string): string[] {
-    // Without a shebang, exec fails (ENOEXEC) unless a shell runs it: say which shell.
-    let command = content.startsWith("#!") ? [scriptPath] : ["/bin/sh", scriptPath];
+    // A JavaScript module (a release step in TypeScript, bundled by the server) runs on the
+    // agent's own Node.js, which may not be on PATH. Otherwise: without a shebang, exec fails
+    // (ENOEXEC) unless a shell runs it, so say which shell.
+    let command = /\.m?js$/.test(scriptPath)
+      ? [process.execPath, scriptPath]
+      : content.startsWith("#!")
+        ? [scriptPath]
+        : ["/bin/sh", scriptPath];
     const inject = this.opts.inject;
     if (inject) {
       const random = inject.random ?? this.random;

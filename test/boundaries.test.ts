@@ -36,6 +36,8 @@ const ALLOWED: Record<string, string[]> = {
   app: ["components", "server", "domain", "lib"],
   cli: ["domain", "db", "server", "agent"],
   agent: ["domain"],
+  // Release steps use the step SDK (releases/sdk) and the pure generators of domain/.
+  releases: ["domain"],
   i18n: ["domain", "messages"],
 };
 

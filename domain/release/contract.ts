@@ -16,6 +16,8 @@ export const peerSchema = z.object({
   addresses: z.partialRecord(z.enum(NETWORK_NAMES), z.string()).default({}),
   /** The MAC the node boots from on the provisioning network (DHCP reservation). */
   provisioningMac: z.string().optional(),
+  /** The region's provisioning node: it serves DHCP/PXE (dnsmasq) for the others. */
+  provisioningNode: z.boolean().default(false),
 });
 export type Peer = z.infer<typeof peerSchema>;
 

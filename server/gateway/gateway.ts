@@ -31,6 +31,7 @@ import {
   type WorkOrder,
 } from "../../domain/agent/protocol";
 import type { AttemptEvent } from "../../domain/engine/types";
+import type { Hardware } from "../../domain/model";
 import { CairnError } from "../../domain/errors";
 import type { Database } from "../../db/client";
 import { appendLogBatch } from "../../db/queries/logs";
@@ -47,7 +48,7 @@ import {
   type AgentIdentity,
 } from "../../db/queries/nodes";
 import { attempts, clusters, nodes, steps } from "../../db/schema";
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, ne } from "drizzle-orm";
 import {
   applyAttemptEvent,
   applyAttemptEvents,
@@ -68,7 +69,8 @@ import {
   RateLimiter,
   readJson,
 } from "./http";
-import { RELEASES_DIR } from "../services/releases";
+import { RELEASES_DIR, requireBundle } from "../services/releases";
+import { bundleStep, isBundledStep } from "../services/step-bundles";
 import { HeartbeatBatcher } from "./heartbeats";
 
 export const AGENT_ACTIONS = ["register", "heartbeat", "poll", "events", "logs"] as const;
@@ -117,7 +119,7 @@ export function createGateway(
   // secrets from guessing; generous, because a lab whose database was reset fails all at once).
   const registrations = new RateLimiter(100, 500, now);
   const failures = new RateLimiter(10, 300, now);
-  const scripts = new Map<string, Promise<string | null>>();
+  const scripts = new Map<string, Promise<{ path: string; content: string } | null>>();
   const heartbeats = new HeartbeatBatcher(db, {
     windowMs: options.heartbeatBatchMs ?? 15,
     maxBatch: 500,
@@ -303,16 +305,34 @@ export function createGateway(
     }
   }
 
-  async function scriptOf(releaseId: string, script: string): Promise<string | null> {
+  /**
+   * The script a node runs for a step, as text: a shell step as it is, a TypeScript step bundled
+   * with the step SDK into one ES module (`.mjs`). Null when the release has no such file.
+   */
+  async function scriptOf(
+    releaseId: string,
+    script: string,
+  ): Promise<{ path: string; content: string } | null> {
     const key = `${releaseId}/${script}`;
     let found = scripts.get(key);
     if (!found) {
-      const file = path.resolve(releasesDir, releaseId, script);
-      const inside = file.startsWith(path.resolve(releasesDir, releaseId) + path.sep);
-      found = inside
-        ? readFile(/*turbopackIgnore: true*/ file, "utf8").catch(() => null)
-        : Promise.resolve(null);
+      const dir = path.resolve(releasesDir, releaseId);
+      const file = path.resolve(dir, script);
+      found = !file.startsWith(dir + path.sep)
+        ? Promise.resolve(null)
+        : readFile(/*turbopackIgnore: true*/ file, "utf8").then(
+            async (source) =>
+              isBundledStep(script)
+                ? {
+                    path: script.replace(/\.m?ts$/, ".mjs"),
+                    content: await bundleStep(dir, script, source),
+                  }
+                : { path: script, content: source },
+            () => null,
+          );
       scripts.set(key, found);
+      // A failed bundle (a syntax error in a step) is not kept: fixing the file fixes the next poll.
+      found.catch(() => scripts.delete(key));
     }
     return found;
   }
@@ -327,16 +347,36 @@ export function createGateway(
       })
       .from(clusters)
       .where(eq(clusters.id, d.task.clusterId));
+    // The cluster's nodes, as other nodes' steps need them (hosts files, NTP clients, DHCP).
+    const members = cluster
+      ? await db
+          .select({
+            id: nodes.id,
+            hostname: nodes.hostname,
+            roles: nodes.roles,
+            hardware: nodes.hardware,
+          })
+          .from(nodes)
+          .where(and(eq(nodes.clusterId, cluster.id), ne(nodes.status, "removed")))
+      : [];
     const [facts] = await db
-      .select({ roles: nodes.roles, hardware: nodes.hardware, arch: nodes.arch })
+      .select({ roles: nodes.roles, hardware: nodes.hardware })
       .from(nodes)
       .where(eq(nodes.id, node.id));
     const releaseId = cluster?.releaseId ?? "unknown";
     const scriptPath = d.step.script ?? "";
-    const content =
-      (scriptPath && (await scriptOf(releaseId, scriptPath))) ??
-      // Said in the step's own log, where the operator looks, rather than failing the poll.
-      `#!/bin/sh\necho "cairn: step ${d.step.stepId}: script '${scriptPath}' is not in release ${releaseId} on the server" >&2\nexit 127\n`;
+    let script: { path: string; content: string } | null = null;
+    let problem = `script '${scriptPath}' is not in release ${releaseId} on the server`;
+    try {
+      script = scriptPath ? await scriptOf(releaseId, scriptPath) : null;
+    } catch (e) {
+      problem = `script '${scriptPath}' of release ${releaseId} cannot be built: ${(e as Error).message.split("\n")[0]}`;
+    }
+    // Said in the step's own log, where the operator looks, rather than failing the poll.
+    script ??= {
+      path: `${d.step.stepId}.sh`,
+      content: `#!/bin/sh\necho ${JSON.stringify(`cairn: step ${d.step.stepId}: ${problem}`)} >&2\nexit 127\n`,
+    };
     return {
       attemptId: d.attempt.id,
       epoch: d.attempt.epoch,
@@ -345,7 +385,7 @@ export function createGateway(
       stepId: d.step.stepId,
       mode: d.task.mode === "noop" ? "noop" : "apply",
       timeoutSeconds: d.step.timeoutSeconds,
-      script: { path: scriptPath || `${d.step.stepId}.sh`, content },
+      script,
       env: {
         CAIRN_TASK_ID: d.task.id,
         CAIRN_TASK_KIND: d.task.kind,
@@ -354,12 +394,52 @@ export function createGateway(
         CAIRN_HOSTNAME: node.hostname,
         CAIRN_ATTEMPT: String(d.attempt.number),
       },
-      input: {
-        task: { id: d.task.id, kind: d.task.kind, mode: d.task.mode },
-        step: { id: d.step.stepId, key: d.step.key, attempt: d.attempt.number },
-        cluster: cluster ?? null,
-        node: { id: node.id, hostname: node.hostname, ...(facts ?? {}) },
-      },
+      input: stepInput(d, node, cluster, facts, members),
+    };
+  }
+
+  /**
+   * The step contract's input (domain/release/contract.ts). Until a cluster stores its own
+   * settings and networks (the wizard's draft), steps get the release's default settings and no
+   * networks; the shape is the contract's either way.
+   */
+  function stepInput(
+    d: Dispatch,
+    node: AgentIdentity,
+    cluster: { id: string; name: string; kind: string; releaseId: string } | undefined,
+    facts: { roles: string[]; hardware: Hardware } | undefined,
+    members: { id: string; hostname: string; roles: string[]; hardware: Hardware }[],
+  ): Record<string, unknown> {
+    let settings: unknown = null;
+    try {
+      settings = cluster
+        ? requireBundle(cluster.releaseId, releasesDir).manifest.settings.defaults
+        : null;
+    } catch {
+      // an unknown or broken release: the step's own input check will say so
+    }
+    const peer = (m: { id: string; hostname: string; roles: string[]; hardware?: Hardware }) => ({
+      id: m.id,
+      hostname: m.hostname,
+      roles: m.roles,
+      addresses: {},
+      provisioningMac: m.hardware?.nics.find((n) => n.pxe)?.mac ?? m.hardware?.nics[0]?.mac,
+    });
+    const self = {
+      id: node.id,
+      hostname: node.hostname,
+      roles: facts?.roles ?? [],
+      hardware: facts?.hardware,
+    };
+    return {
+      task: { id: d.task.id, kind: d.task.kind, mode: d.task.mode === "noop" ? "noop" : "apply" },
+      step: { id: d.step.stepId, key: d.step.key, attempt: d.attempt.number },
+      cluster: cluster ? { ...cluster, settings, networks: [] } : null,
+      node: { ...peer(self), hardware: facts?.hardware ?? null },
+      nodes: (members.some((m) => m.id === node.id) ? members : [...members, self]).map((m) =>
+        peer(m as { id: string; hostname: string; roles: string[]; hardware?: Hardware }),
+      ),
+      changes: { addedNodes: [], removedNodes: [], changedSettings: [] },
     };
   }
 
