@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { labNodes } from "../../../domain/lab/inventory";
 import { stepContractSchema, type StepContractData } from "../../../domain/release/contract";
+import { managedHeader } from "../../../domain/release/host/managed";
 import { contextFrom } from "../../sdk/step";
 import decommission, { CAIRN_FILES } from "./decommission";
 import maintenance from "./maintenance";
@@ -103,14 +104,22 @@ describe("maintenance", () => {
 });
 
 describe("decommission", () => {
-  it("removes exactly Cairn's files", async () => {
+  it("removes exactly Cairn's files, and leaves one an administrator took over", async () => {
     const r = run(async (ctx) => {
-      for (const f of CAIRN_FILES) await ctx.writeFile(f, "x\n");
+      for (const f of CAIRN_FILES) await ctx.writeFile(f, `${managedHeader(["test"])}\nx\n`);
+      await ctx.writeFile("etc/containerd/config.toml", "# packaged by the distribution\n");
       await ctx.writeFile("etc/keep.conf", "mine\n");
       await decommission(ctx);
     });
     await r.done;
-    for (const f of CAIRN_FILES) expect(existsSync(path.join(r.root, f))).toBe(false);
+    for (const f of CAIRN_FILES.filter((f) => f !== "etc/containerd/config.toml"))
+      expect(existsSync(path.join(r.root, f))).toBe(false);
+    expect(readFileSync(path.join(r.root, "etc/containerd/config.toml"), "utf8")).toContain(
+      "packaged",
+    );
+    expect(r.out).toContain(
+      "left /etc/containerd/config.toml in place: it is not Cairn's (no marker)",
+    );
     expect(readFileSync(path.join(r.root, "etc/keep.conf"), "utf8")).toBe("mine\n");
   });
 });
