@@ -20,6 +20,7 @@ import { launchTask, sweep } from "../server/engine/executor";
 import { createWorkWaiter, type WorkWaiter } from "../server/engine/wake";
 import { createGateway, type Gateway } from "../server/gateway/gateway";
 import { serveGateway, type GatewayServer } from "../server/gateway/node-http";
+import { RELEASES_DIR } from "../server/services/releases";
 import { createBootstrapToken } from "../server/services/nodes";
 import { testDatabases } from "./databases";
 import { newCluster, planFor } from "./engine-fixtures";
@@ -195,6 +196,66 @@ describe("cairn-agent with the real gateway and engine", () => {
     );
     expect(after!.status).toBe("succeeded");
     second.child.kill("SIGTERM");
+  }, 60_000);
+
+  it("a TypeScript step of the built-in release runs on a lab node: bundled by the server, run on the agent's Node.js, files written under its root", async () => {
+    const real = createGateway(database, waiter, {
+      engine,
+      releasesDir: RELEASES_DIR,
+      heartbeatSeconds: 1,
+      pollSeconds: 2,
+    });
+    const server = await serveGateway(real);
+    const [hw] = labNodes(1, { profile: "small", regionIndex: 8 });
+    const { dir, cleanup } = tempDir("agent-release");
+    const agent = new Agent({
+      server: server.url,
+      token,
+      root: dir,
+      stateDir: path.join(dir, ".state"),
+      hardware: hw!.hardware,
+      machineId: hw!.hardware.uuid,
+      hostname: hw!.hostname,
+      lab: true,
+      heartbeatSeconds: 1,
+      ...FAST,
+    });
+    try {
+      await agent.start();
+      const nodeId = await until("registration", async () => agent.nodeId);
+      const { task } = await launchTask(database.db, {
+        clusterId: await clusterId(),
+        kind: "enter-maintenance",
+        plan: planFor([{ id: "maintenance-on", script: "steps/maintenance.ts" }], [nodeId]),
+        mode: "apply",
+        intent: { kind: "deploy" },
+        actor: "test",
+        now: new Date(),
+      });
+      const [step] = (await listTaskSteps(database.db, { taskId: task.id })).filter(
+        (s) => s.kind === "step",
+      );
+      const [attempt] = await until("the step to end", async () => {
+        const h = await listStepAttempts(database.db, { stepId: step!.id });
+        return h[0] && !["dispatched", "running"].includes(h[0].status) ? h : undefined;
+      });
+      const log = await readLogWindow(database.db, {
+        attemptId: attempt!.id,
+        fromLine: 0,
+        lineCount: 100,
+      });
+      const lines = log.lines.map((l) => l.text);
+      expect(attempt!.status, lines.join("\n")).toBe("succeeded");
+      expect(readFileSync(path.join(dir, "etc/cairn/maintenance"), "utf8")).toContain(
+        `${hw!.hostname} is in maintenance`,
+      );
+      expect(lines).toContain("created /etc/cairn/maintenance");
+      expect(lines).toContain("changed 1 file(s)");
+    } finally {
+      await agent.stop();
+      await server.close();
+      cleanup();
+    }
   }, 60_000);
 
   it("the server goes away mid-step: the step ends at its deadline, and logs and result arrive once afterwards", async () => {

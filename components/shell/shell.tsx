@@ -19,10 +19,15 @@ interface ShellUser {
 }
 
 /** Only pages that work are listed; later capabilities add their entries here. */
-const NAV: { href: string; key: "regions" | "clusters" | "nodes" | "users" | "health"; roles?: Role[] }[] = [
+const NAV: {
+  href: string;
+  key: "regions" | "clusters" | "nodes" | "releases" | "users" | "health";
+  roles?: Role[];
+}[] = [
   { href: "/regions", key: "regions" },
   { href: "/clusters", key: "clusters" },
   { href: "/nodes", key: "nodes" },
+  { href: "/releases", key: "releases" },
   { href: "/users", key: "users", roles: ["admin"] },
   { href: "/health", key: "health" },
 ];

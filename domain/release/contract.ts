@@ -5,7 +5,13 @@
  * input, by the step SDK that reads it, and by the tests that craft it.
  */
 import { z } from "zod";
-import { CLUSTER_KINDS, hardwareSchema, NETWORK_NAMES, networkSchema, settingsSchema } from "../model";
+import {
+  CLUSTER_KINDS,
+  hardwareSchema,
+  NETWORK_NAMES,
+  networkSchema,
+  settingsSchema,
+} from "../model";
 
 /** A cluster node as other nodes' steps see it (hosts files, NTP clients, DHCP reservations). */
 export const peerSchema = z.object({

@@ -155,7 +155,9 @@ export async function readContract(env: NodeJS.ProcessEnv = process.env): Promis
   }
   const mode = env.CAIRN_MODE;
   if (mode && mode !== parsed.data.task.mode)
-    throw new StepError(`CAIRN_MODE=${mode} disagrees with the input's mode ${parsed.data.task.mode}`);
+    throw new StepError(
+      `CAIRN_MODE=${mode} disagrees with the input's mode ${parsed.data.task.mode}`,
+    );
   return parsed.data;
 }
 

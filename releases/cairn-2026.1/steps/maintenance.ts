@@ -17,10 +17,21 @@ export default async function maintenance(ctx: StepContext): Promise<void> {
       `# ${host} is in maintenance: no new workloads are scheduled here.\ntask=${ctx.input.task.id}\n`,
     );
   else await ctx.removeFile(MARKER);
-  const compute = ctx.input.node.roles.some((r) => ["compute", "hci", "controller-hci"].includes(r));
+  const compute = ctx.input.node.roles.some((r) =>
+    ["compute", "hci", "controller-hci"].includes(r),
+  );
   if (!compute) return;
   const args = entering
-    ? ["compute", "service", "set", "--disable", "--disable-reason", "cairn maintenance", host, "nova-compute"]
+    ? [
+        "compute",
+        "service",
+        "set",
+        "--disable",
+        "--disable-reason",
+        "cairn maintenance",
+        host,
+        "nova-compute",
+      ]
     : ["compute", "service", "set", "--enable", host, "nova-compute"];
   if (ctx.root !== "/" || ctx.mode === "noop" || !ctx.has("openstack"))
     ctx.log(`command: openstack ${args.join(" ")}`);

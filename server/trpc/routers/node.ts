@@ -13,7 +13,9 @@ export const nodeRouter = createTRPCRouter({
   list: viewerProcedure
     .input(listNodesRequest)
     .query(({ ctx, input }) => nodes.listNodes(ctx, input)),
-  get: viewerProcedure.input(nodeRefRequest).query(({ ctx, input }) => nodes.getNode(ctx, input.id)),
+  get: viewerProcedure
+    .input(nodeRefRequest)
+    .query(({ ctx, input }) => nodes.getNode(ctx, input.id)),
   statusCounts: viewerProcedure
     .input(z.object({ regionId: z.uuid().optional() }))
     .query(({ ctx, input }) => nodes.nodeStatusCounts(ctx, input.regionId)),

@@ -29,8 +29,17 @@ export function CreateClusterDialog({
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const regions = useQuery(trpc.region.list.queryOptions({ limit: 200, sort: "name" }, { enabled: open }));
-  const releases = useQuery(trpc.release.list.queryOptions(undefined, { enabled: open }));
+  const regions = useQuery(
+    trpc.region.list.queryOptions({ limit: 200, sort: "name" }, { enabled: open }),
+  );
+  // Only valid bundles can build a cluster (an invalid one is listed on the Releases page with its
+  // problems).
+  const releases = useQuery(
+    trpc.release.list.queryOptions(undefined, {
+      enabled: open,
+      select: (list) => list.filter((r) => r.ok),
+    }),
+  );
   const [values, setValues] = useState({
     regionId: defaultRegionId ?? "",
     name: "",
@@ -44,7 +53,8 @@ export function CreateClusterDialog({
   useEffect(() => {
     setValues((v) => ({
       ...v,
-      regionId: v.regionId || (regions.data?.items.length === 1 ? (regions.data.items[0]?.id ?? "") : ""),
+      regionId:
+        v.regionId || (regions.data?.items.length === 1 ? (regions.data.items[0]?.id ?? "") : ""),
       releaseId: v.releaseId || (releases.data?.at(-1)?.id ?? ""),
     }));
   }, [regions.data, releases.data]);
@@ -73,7 +83,12 @@ export function CreateClusterDialog({
     <Dialog open={open} onClose={onClose} title={t("createTitle")}>
       <form onSubmit={submit} className="space-y-3" noValidate>
         <Field label={t("region")} htmlFor="cluster-region" error={fields.regionId}>
-          <Select id="cluster-region" value={values.regionId} onChange={(e) => setValues((v) => ({ ...v, regionId: e.target.value }))} aria-invalid={Boolean(fields.regionId)}>
+          <Select
+            id="cluster-region"
+            value={values.regionId}
+            onChange={(e) => setValues((v) => ({ ...v, regionId: e.target.value }))}
+            aria-invalid={Boolean(fields.regionId)}
+          >
             <option value="">{t("chooseRegion")}</option>
             {regions.data?.items.map((r) => (
               <option key={r.id} value={r.id}>
@@ -83,13 +98,39 @@ export function CreateClusterDialog({
           </Select>
         </Field>
         <Field label={t("name")} htmlFor="cluster-name" error={fields.name} help={t("nameHelp")}>
-          <Input id="cluster-name" className="font-mono" value={values.name} onChange={(e) => setValues((v) => ({ ...v, name: e.target.value }))} aria-invalid={Boolean(fields.name)} />
+          <Input
+            id="cluster-name"
+            className="font-mono"
+            value={values.name}
+            onChange={(e) => setValues((v) => ({ ...v, name: e.target.value }))}
+            aria-invalid={Boolean(fields.name)}
+          />
         </Field>
-        <Field label={t("displayName")} htmlFor="cluster-display" error={fields.displayName} help={t("displayNameHelp")}>
-          <Input id="cluster-display" value={values.displayName} onChange={(e) => setValues((v) => ({ ...v, displayName: e.target.value }))} />
+        <Field
+          label={t("displayName")}
+          htmlFor="cluster-display"
+          error={fields.displayName}
+          help={t("displayNameHelp")}
+        >
+          <Input
+            id="cluster-display"
+            value={values.displayName}
+            onChange={(e) => setValues((v) => ({ ...v, displayName: e.target.value }))}
+          />
         </Field>
-        <Field label={t("kind")} htmlFor="cluster-kind" error={fields.kind} help={t(`kindHelp.${values.kind}`)}>
-          <Select id="cluster-kind" value={values.kind} onChange={(e) => setValues((v) => ({ ...v, kind: e.target.value as (typeof CLUSTER_KINDS)[number] }))}>
+        <Field
+          label={t("kind")}
+          htmlFor="cluster-kind"
+          error={fields.kind}
+          help={t(`kindHelp.${values.kind}`)}
+        >
+          <Select
+            id="cluster-kind"
+            value={values.kind}
+            onChange={(e) =>
+              setValues((v) => ({ ...v, kind: e.target.value as (typeof CLUSTER_KINDS)[number] }))
+            }
+          >
             {CLUSTER_KINDS.map((k) => (
               <option key={k} value={k}>
                 {t(`kinds.${k}`)}
@@ -98,7 +139,11 @@ export function CreateClusterDialog({
           </Select>
         </Field>
         <Field label={t("release")} htmlFor="cluster-release" error={fields.releaseId}>
-          <Select id="cluster-release" value={values.releaseId} onChange={(e) => setValues((v) => ({ ...v, releaseId: e.target.value }))}>
+          <Select
+            id="cluster-release"
+            value={values.releaseId}
+            onChange={(e) => setValues((v) => ({ ...v, releaseId: e.target.value }))}
+          >
             {releases.data?.map((r) => (
               <option key={r.id} value={r.id}>
                 {r.id} — {r.description[locale]}
@@ -106,7 +151,9 @@ export function CreateClusterDialog({
             ))}
           </Select>
         </Field>
-        {create.error && !cairnErrorOf(create.error)?.fields ? <ErrorNotice error={create.error} /> : null}
+        {create.error && !cairnErrorOf(create.error)?.fields ? (
+          <ErrorNotice error={create.error} />
+        ) : null}
         <div className="flex justify-end gap-2 pt-2">
           <Button variant="secondary" onClick={onClose}>
             {tc("cancel")}

@@ -1,0 +1,5 @@
+import { ReleaseList } from "@/components/releases/release-list";
+
+export default function ReleasesPage() {
+  return <ReleaseList />;
+}
