@@ -236,6 +236,36 @@ export const ERRORS = {
       "zh-CN": "如果代理仍需要令牌，请创建新令牌。",
     },
   },
+  "node.not-assignable": {
+    kind: "precondition",
+    message: {
+      en: "Node {hostname} cannot join cluster {cluster}: {why}.",
+      "zh-CN": "节点 {hostname} 无法加入集群 {cluster}：{why}。",
+    },
+    hint: {
+      en: "Only discovered nodes of the cluster's region, or nodes already in this cluster, can be assigned.",
+      "zh-CN": "只能分配集群所在区域中处于已发现状态的节点，或已在本集群中的节点。",
+    },
+  },
+  "node.unknown-role": {
+    kind: "invalid",
+    message: {
+      en: "Role {role} is not in release {releaseId}.",
+      "zh-CN": "发行版 {releaseId} 中没有角色 {role}。",
+    },
+    hint: { en: "Use one of: {known}.", "zh-CN": "请使用以下角色之一：{known}。" },
+  },
+  "task.no-nodes": {
+    kind: "precondition",
+    message: {
+      en: "Cluster {cluster} has no nodes to run {operation} on.",
+      "zh-CN": "集群 {cluster} 没有可执行 {operation} 的节点。",
+    },
+    hint: {
+      en: "Assign discovered nodes to the cluster first.",
+      "zh-CN": "请先将已发现的节点分配给该集群。",
+    },
+  },
   "lab.disabled": {
     kind: "precondition",
     message: {

@@ -106,3 +106,11 @@ export const createBootstrapTokenRequest = z.object({
 });
 
 export const tokenRefRequest = z.object({ id: z.uuid() });
+
+/** Puts discovered (or already assigned) nodes into a cluster with the given roles. */
+export const assignNodesRequest = z.object({
+  clusterId: z.uuid(),
+  nodeIds: z.array(z.uuid()).min(1).max(1000),
+  roles: z.array(z.string().min(1).max(100)).min(1, { error: "required" }).max(10),
+});
+export type AssignNodesRequest = z.input<typeof assignNodesRequest>;

@@ -1,6 +1,7 @@
 /** Requests about tasks and their logs: one schema each, for the API and the console. */
 import { z } from "zod";
-import { STEP_STATUSES, TASK_STATUSES } from "./engine/types";
+import { STEP_STATUSES, TASK_MODES, TASK_STATUSES } from "./engine/types";
+import { OPERATIONS } from "./release/bundle";
 
 export const listTasksRequest = z.object({
   clusterId: z.uuid().optional(),
@@ -50,3 +51,18 @@ export const searchTaskLogRequest = z.object({
   after: z.string().max(200).nullish(),
   limit: z.number().int().min(1).max(1000).default(100),
 });
+
+/**
+ * Runs one of the release's operations on a cluster. `plan` stores the plan without running it;
+ * `noop` runs every step in check mode (a diff, no change); `apply` changes the nodes. The same
+ * idempotency key returns the task it created before.
+ */
+export const launchTaskRequest = z.object({
+  clusterId: z.uuid(),
+  operation: z.enum(OPERATIONS),
+  mode: z.enum(TASK_MODES).default("apply"),
+  /** Fail fast (`retries: 0`) or retry more than the graph says, for this launch only. */
+  retries: z.number().int().min(0).max(20).optional(),
+  idempotencyKey: z.string().min(8).max(200).optional(),
+});
+export type LaunchTaskRequest = z.input<typeof launchTaskRequest>;

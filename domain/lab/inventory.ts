@@ -309,9 +309,10 @@ function buildHardware(
     driver: nic.driver,
     speedMbps: nic.speedMbps,
     link: true,
-    // The first port boots from the network, as cabled for PXE discovery.
+    // The first port boots from the network, as cabled for PXE discovery, and has the address the
+    // discovery DHCP gave it (unique per region and node; what the agent is reached on).
     pxe: n === 0,
-    addresses: [],
+    addresses: n === 0 ? [labAddress(regionIndex, index)] : [],
   }));
   return {
     vendor: profile.vendor,
@@ -323,6 +324,12 @@ function buildHardware(
     disks,
     nics,
   };
+}
+
+/** 10.<region>.<n / 254>.<n % 254 + 1>/16 for node n = index + 1: unique for 65,000 nodes a region. */
+export function labAddress(regionIndex: number, index: number): string {
+  const n = (index + 1) % (254 * 256);
+  return `10.${regionIndex}.${Math.floor(n / 254)}.${(n % 254) + 1}/16`;
 }
 
 function checkOptions(count: number, seed: number, regionIndex: number) {

@@ -32,6 +32,7 @@ import {
 } from "../../domain/agent/protocol";
 import type { AttemptEvent } from "../../domain/engine/types";
 import type { Hardware } from "../../domain/model";
+import { parseCidr } from "../../domain/network/ipam";
 import { CairnError } from "../../domain/errors";
 import type { Database } from "../../db/client";
 import { appendLogBatch } from "../../db/queries/logs";
@@ -403,6 +404,29 @@ export function createGateway(
    * settings and networks (the wizard's draft), steps get the release's default settings and no
    * networks; the shape is the contract's either way.
    */
+  /**
+   * Until the cluster stores its networks: the management network is the subnet its nodes
+   * reported on their boot NICs, when they all agree on one; otherwise none.
+   */
+  function reportedNetworks(members: { hardware: Hardware }[]) {
+    const subnets = new Set(
+      members.flatMap((m) => {
+        const nic = [...m.hardware.nics].sort(
+          (a, b) => Number(Boolean(b.pxe)) - Number(Boolean(a.pxe)),
+        )[0];
+        const cidr = nic?.addresses.find((a) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(a));
+        if (!cidr) return [];
+        // An interface address (host bits set) names its subnet in the problem's suggestion.
+        const parsed = parseCidr(cidr);
+        if (parsed.ok) return [cidr];
+        return parsed.problem.code === "host-bits-set"
+          ? [String(parsed.problem.params.suggestion)]
+          : [];
+      }),
+    );
+    return subnets.size === 1 ? [{ name: "management", cidr: [...subnets][0]! }] : [];
+  }
+
   function stepInput(
     d: Dispatch,
     node: AgentIdentity,
@@ -418,11 +442,22 @@ export function createGateway(
     } catch {
       // an unknown or broken release: the step's own input check will say so
     }
+    // Until the cluster plans its addresses (the wizard's networks), a node's management address
+    // is the IPv4 address it reported on its boot NIC: the one the agent is reached on.
+    const reported = (hw?: Hardware) => {
+      const nics = hw
+        ? [...hw.nics].sort((a, b) => Number(Boolean(b.pxe)) - Number(Boolean(a.pxe)))
+        : [];
+      const cidr = nics
+        .flatMap((n) => n.addresses)
+        .find((a) => /^\d+\.\d+\.\d+\.\d+(\/|$)/.test(a));
+      return cidr ? { management: cidr.split("/")[0]! } : {};
+    };
     const peer = (m: { id: string; hostname: string; roles: string[]; hardware?: Hardware }) => ({
       id: m.id,
       hostname: m.hostname,
       roles: m.roles,
-      addresses: {},
+      addresses: reported(m.hardware),
       provisioningMac: m.hardware?.nics.find((n) => n.pxe)?.mac ?? m.hardware?.nics[0]?.mac,
     });
     const self = {
@@ -434,7 +469,7 @@ export function createGateway(
     return {
       task: { id: d.task.id, kind: d.task.kind, mode: d.task.mode === "noop" ? "noop" : "apply" },
       step: { id: d.step.stepId, key: d.step.key, attempt: d.attempt.number },
-      cluster: cluster ? { ...cluster, settings, networks: [] } : null,
+      cluster: cluster ? { ...cluster, settings, networks: reportedNetworks(members) } : null,
       node: { ...peer(self), hardware: facts?.hardware ?? null },
       nodes: (members.some((m) => m.id === node.id) ? members : [...members, self]).map((m) =>
         peer(m as { id: string; hostname: string; roles: string[]; hardware?: Hardware }),

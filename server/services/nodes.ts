@@ -8,7 +8,12 @@ import * as q from "../../db/queries/nodes";
 import { getRegion } from "../../db/queries/regions";
 import type { Db } from "../../db/client";
 import { CairnError } from "../../domain/errors";
+import { eq, inArray } from "drizzle-orm";
+import { clusters, nodes } from "../../db/schema";
+import { requireBundle } from "./releases";
 import {
+  assertNodeTransition,
+  type assignNodesRequest,
   connectivityOf,
   displayedNodeStatus,
   TOKEN_PREFIX_LENGTH,
@@ -142,5 +147,88 @@ export async function rotateBootstrapToken(ctx: ServiceContext, id: string) {
       label: old.label,
       expiresInDays: 0,
     });
+  });
+}
+
+/**
+ * Puts nodes into a cluster with roles, in one transaction: every node must be in the cluster's
+ * region and either discovered or already in this cluster (then only its roles change); every
+ * role must exist in the cluster's release. Nothing changes if any node or role is refused.
+ */
+export async function assignNodes(ctx: ServiceContext, input: z.output<typeof assignNodesRequest>) {
+  return ctx.db.transaction(async (tx) => {
+    const [cluster] = await tx
+      .select({
+        id: clusters.id,
+        name: clusters.name,
+        regionId: clusters.regionId,
+        releaseId: clusters.releaseId,
+      })
+      .from(clusters)
+      .where(eq(clusters.id, input.clusterId));
+    if (!cluster) throw new CairnError("cluster.not-found", { ref: input.clusterId });
+    const catalog = requireBundle(cluster.releaseId).catalog;
+    const known = catalog.roles.map((r) => r.name);
+    for (const role of input.roles)
+      if (!known.includes(role))
+        throw new CairnError("node.unknown-role", {
+          role,
+          releaseId: cluster.releaseId,
+          known: known.join(", "),
+        });
+    const rows = await tx
+      .select({
+        id: nodes.id,
+        hostname: nodes.hostname,
+        status: nodes.status,
+        regionId: nodes.regionId,
+        clusterId: nodes.clusterId,
+      })
+      .from(nodes)
+      .where(inArray(nodes.id, input.nodeIds))
+      .for("update");
+    const now = new Date();
+    for (const id of input.nodeIds) {
+      const node = rows.find((r) => r.id === id);
+      if (!node) throw new CairnError("node.not-found", { ref: id });
+      const refuse = (why: string) =>
+        new CairnError("node.not-assignable", {
+          hostname: node.hostname,
+          cluster: cluster.name,
+          why,
+        });
+      if (node.regionId !== cluster.regionId) throw refuse("it is in another region");
+      if (node.clusterId && node.clusterId !== cluster.id) throw refuse("it is in another cluster");
+      if (node.clusterId !== cluster.id)
+        assertNodeTransition(node.hostname, node.status, "assigned");
+    }
+    await tx
+      .update(nodes)
+      .set({ clusterId: cluster.id, roles: input.roles, updatedAt: now })
+      .where(inArray(nodes.id, input.nodeIds));
+    const joining = rows.filter((r) => r.clusterId !== cluster.id);
+    if (joining.length)
+      await tx
+        .update(nodes)
+        .set({ status: "assigned" })
+        .where(
+          inArray(
+            nodes.id,
+            joining.map((r) => r.id),
+          ),
+        );
+    await q.insertNodeEvents(
+      tx,
+      rows.map((r) => ({
+        nodeId: r.id,
+        type: r.clusterId === cluster.id ? "roles" : "status",
+        fromStatus: r.status,
+        toStatus: r.clusterId === cluster.id ? r.status : "assigned",
+        actor: ctx.user.email,
+        data: { clusterId: cluster.id, roles: input.roles },
+        at: now,
+      })),
+    );
+    return { assigned: input.nodeIds.length };
   });
 }

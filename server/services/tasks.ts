@@ -3,10 +3,16 @@ import { and, asc, count, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { listStepAttempts } from "../../db/queries/engine";
 import { readLog, readLogWindow, searchLog, streamLogText } from "../../db/queries/logs";
-import { attempts, steps, tasks } from "../../db/schema";
+import { attempts, clusters, nodes, steps, tasks } from "../../db/schema";
+import type { IntentKind } from "../../domain/model";
+import type { OPERATIONS } from "../../domain/release/bundle";
+import { servicesOfRoles } from "../../domain/roles/catalog";
+import { expandPlan } from "../../domain/taskgraph/plan";
+import { requireBundle } from "./releases";
 import { CairnError } from "../../domain/errors";
 import type { Locale } from "../../domain/i18n";
 import type {
+  launchTaskRequest,
   listTaskStepsRequest,
   listTasksRequest,
   readTaskLogRequest,
@@ -14,7 +20,7 @@ import type {
   searchTaskLogRequest,
   taskLogWindowRequest,
 } from "../../domain/task";
-import { cancelTask, pauseTask, resumeTask, retryTask } from "../engine/executor";
+import { cancelTask, launchTask, pauseTask, resumeTask, retryTask } from "../engine/executor";
 import type { ServiceContext } from "./context";
 
 type Read = Pick<ServiceContext, "db">;
@@ -153,4 +159,61 @@ export async function searchTaskLog(ctx: Read, input: z.output<typeof searchTask
 export async function downloadTaskLog(ctx: Read, params: { taskId: string; locale: Locale }) {
   await requireTask(ctx, params.taskId);
   return streamLogText(ctx.db, { taskId: params.taskId, locale: params.locale });
+}
+
+/** The intent an operation carries (what the constraint rules and the plan read). */
+const INTENT_OF: Record<(typeof OPERATIONS)[number], IntentKind> = {
+  provision: "add-nodes",
+  deploy: "deploy",
+  "remove-node": "remove-nodes",
+  "enter-maintenance": "enter-maintenance",
+  "exit-maintenance": "exit-maintenance",
+  "update-settings": "change-settings",
+  "verify-network": "validate",
+};
+
+/**
+ * Launches one of the release's operations on a cluster's nodes and returns at once: the plan is
+ * expanded from the release's graph over the cluster's nodes (their roles and services), stored,
+ * and run by the engine as agents poll. One mutating task per cluster (the database refuses a
+ * second); the same idempotency key returns the first task.
+ */
+export async function launch(ctx: ServiceContext, input: z.output<typeof launchTaskRequest>) {
+  const [cluster] = await ctx.db
+    .select({ id: clusters.id, name: clusters.name, releaseId: clusters.releaseId })
+    .from(clusters)
+    .where(eq(clusters.id, input.clusterId));
+  if (!cluster) throw new CairnError("cluster.not-found", { ref: input.clusterId });
+  const bundle = requireBundle(cluster.releaseId);
+  const graph = bundle.graphs[input.operation];
+  const members = await ctx.db
+    .select({ id: nodes.id, roles: nodes.roles })
+    .from(nodes)
+    .where(and(eq(nodes.clusterId, cluster.id), sql`${nodes.status} <> 'removed'`));
+  if (members.length === 0)
+    throw new CairnError("task.no-nodes", { cluster: cluster.name, operation: input.operation });
+  const intentKind = INTENT_OF[input.operation];
+  const retryOverride = input.retries === undefined ? undefined : { retries: input.retries };
+  const plan = expandPlan(graph, {
+    nodes: members.map((m) => ({
+      id: m.id,
+      roles: m.roles,
+      services: [...servicesOfRoles(bundle.catalog, m.roles)],
+    })),
+    changedSettings: [],
+    intentKind,
+    ...(retryOverride ? { retryOverride } : {}),
+  });
+  const { task, created } = await launchTask(ctx.db, {
+    clusterId: cluster.id,
+    kind: input.operation,
+    plan,
+    mode: input.mode,
+    intent: { kind: intentKind, operation: input.operation, releaseId: cluster.releaseId },
+    overrides: retryOverride ? { retry: retryOverride } : {},
+    idempotencyKey: input.idempotencyKey ?? null,
+    actor: ctx.user.email,
+    now: new Date(),
+  });
+  return { taskId: task.id, created, counts: plan.counts };
 }

@@ -1,13 +1,14 @@
 import "server-only";
 import { z } from "zod";
 import {
+  assignNodesRequest,
   createBootstrapTokenRequest,
   listNodesRequest,
   nodeRefRequest,
   tokenRefRequest,
 } from "../../../domain/node";
 import * as nodes from "../../services/nodes";
-import { adminProcedure, createTRPCRouter, viewerProcedure } from "../init";
+import { adminProcedure, createTRPCRouter, operatorProcedure, viewerProcedure } from "../init";
 
 export const nodeRouter = createTRPCRouter({
   list: viewerProcedure
@@ -16,6 +17,9 @@ export const nodeRouter = createTRPCRouter({
   get: viewerProcedure
     .input(nodeRefRequest)
     .query(({ ctx, input }) => nodes.getNode(ctx, input.id)),
+  assign: operatorProcedure
+    .input(assignNodesRequest)
+    .mutation(({ ctx, input }) => nodes.assignNodes(ctx, input)),
   statusCounts: viewerProcedure
     .input(z.object({ regionId: z.uuid().optional() }))
     .query(({ ctx, input }) => nodes.nodeStatusCounts(ctx, input.regionId)),

@@ -3,6 +3,7 @@ import { tracked } from "@trpc/server";
 import { z } from "zod";
 import { FINAL_TASK } from "../../../domain/engine/types";
 import {
+  launchTaskRequest,
   listTaskStepsRequest,
   listTasksRequest,
   readTaskLogRequest,
@@ -28,6 +29,9 @@ export const taskRouter = createTRPCRouter({
   attempts: viewerProcedure
     .input(z.object({ stepId: z.uuid() }))
     .query(({ ctx, input }) => tasks.listAttempts(ctx, input.stepId)),
+  launch: operatorProcedure
+    .input(launchTaskRequest)
+    .mutation(({ ctx, input }) => tasks.launch(ctx, input)),
   cancel: operatorProcedure
     .input(z.object({ id: z.uuid() }))
     .mutation(({ ctx, input }) => tasks.cancel(ctx, input.id)),

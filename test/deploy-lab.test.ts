@@ -1,0 +1,136 @@
+/**
+ * The whole stack on lab nodes: real agents (the lab fleet) register with the real gateway, nodes
+ * are assigned to a cluster with roles, and the built-in release's `deploy` runs — first in noop
+ * (diffs, nothing written), then in apply (the files appear under every lab node's root), then
+ * apply again (every step says it changed nothing).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLabFleet, labNodeDirs, type LabFleet } from "../agent/lab";
+import { FAST, tempDir } from "../agent/testing/harness";
+import type { Database } from "../db/client";
+import { getTask } from "../db/queries/engine";
+import { readLog } from "../db/queries/logs";
+import { getRegionByName } from "../db/queries/regions";
+import type { SessionUser } from "../server/auth";
+import { createWorkWaiter, type WorkWaiter } from "../server/engine/wake";
+import { createGateway } from "../server/gateway/gateway";
+import { serveGateway, type GatewayServer } from "../server/gateway/node-http";
+import { assignNodes, createBootstrapToken, listNodes } from "../server/services/nodes";
+import { launch } from "../server/services/tasks";
+import { testDatabases } from "./databases";
+import { newCluster } from "./engine-fixtures";
+
+const lite = testDatabases().find((d) => d.name === "pglite")!;
+const admin: SessionUser = { id: "u", email: "admin@example.com", name: "Admin", role: "admin" };
+const engine = { heartbeatSeconds: 30, queueSeconds: 0 };
+
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  ms = 60_000,
+) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("deploy of the built-in release on lab nodes", () => {
+  let database: Database & { drop(): Promise<void> };
+  let waiter: WorkWaiter;
+  let served: GatewayServer;
+  let fleet: LabFleet;
+  let dirs: { dir: string; cleanup(): void };
+  let clusterId: string;
+
+  beforeAll(async () => {
+    database = await lite.open();
+    waiter = await createWorkWaiter(database);
+    served = await serveGateway(
+      createGateway(database, waiter, { engine, heartbeatSeconds: 1, pollSeconds: 2 }),
+    );
+    dirs = tempDir("deploy-lab");
+    clusterId = await newCluster(database.db, "lab-deploy");
+    const region = await getRegionByName(database.db, { name: "lab-deploy" });
+    const { secret } = await createBootstrapToken(
+      { db: database.db, user: admin },
+      { regionId: region!.id, label: "lab", expiresInDays: 0 },
+    );
+    fleet = await startLabFleet({
+      server: served.url,
+      token: secret,
+      nodes: 3,
+      profile: "small",
+      regionIndex: 5,
+      dir: dirs.dir,
+      heartbeatSeconds: 1,
+      agent: FAST,
+    });
+    expect(await fleet.registered).toBe(3);
+  }, 60_000);
+
+  afterAll(async () => {
+    await fleet?.stop();
+    await served.close();
+    await waiter.close();
+    await database.drop();
+    dirs.cleanup();
+  });
+
+  async function run(mode: "noop" | "apply") {
+    const { taskId } = await launch(
+      { db: database.db, user: admin },
+      { clusterId, operation: "deploy", mode },
+    );
+    const task = await until(`the ${mode} deploy to end`, async () => {
+      const t = await getTask(database.db, { id: taskId });
+      return t && ["succeeded", "failed", "cancelled"].includes(t.status) ? t : undefined;
+    });
+    const log = await readLog(database.db, { taskId, limit: 1000 });
+    const lines = log.chunks.flatMap((c) => c.lines);
+    return { task, lines };
+  }
+
+  it("assigns the nodes, then noop shows diffs and writes nothing, apply writes, apply again changes nothing", async () => {
+    const found = await listNodes(
+      { db: database.db },
+      { limit: 10, sort: "hostname", order: "asc", unassigned: true },
+    );
+    const [a, b, c] = found.items;
+    const ctx = { db: database.db, user: admin };
+    await assignNodes(ctx, { clusterId, nodeIds: [a!.id], roles: ["controller"] });
+    await assignNodes(ctx, { clusterId, nodeIds: [b!.id], roles: ["compute"] });
+    await assignNodes(ctx, { clusterId, nodeIds: [c!.id], roles: ["storage"] });
+    const roots = [a!, b!, c!].map((n) => labNodeDirs(dirs.dir, n.hostname).root);
+
+    const noop = await run("noop");
+    expect(noop.task.status, noop.lines.join("\n")).toBe("succeeded");
+    expect(noop.lines).toContain("would create /etc/hostname:");
+    for (const root of roots) expect(existsSync(path.join(root, "etc/hostname"))).toBe(false);
+
+    const apply = await run("apply");
+    expect(apply.task.status, apply.lines.join("\n")).toBe("succeeded");
+    for (const [i, root] of roots.entries()) {
+      expect(readFileSync(path.join(root, "etc/hostname"), "utf8").trim()).toBe(
+        [a!, b!, c!][i]!.hostname,
+      );
+      expect(existsSync(path.join(root, "etc/chrony/chrony.conf"))).toBe(true);
+      expect(existsSync(path.join(root, "etc/resolv.conf"))).toBe(true);
+    }
+    // Only the compute node carries nova-compute, so only it has the overcommit snippet.
+    expect(
+      roots.map((r) => existsSync(path.join(r, "etc/nova/nova.conf.d/50-cairn-overcommit.conf"))),
+    ).toEqual([false, true, false]);
+
+    const again = await run("apply");
+    expect(again.task.status, again.lines.join("\n")).toBe("succeeded");
+    const summaries = again.lines.filter((l) => /^(no changes|changed \d+ file)/.test(l));
+    expect(summaries.length).toBeGreaterThan(0);
+    expect(summaries.every((l) => l === "no changes")).toBe(true);
+  }, 120_000);
+});
