@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLabFleet, labNodeDirs, type LabFleet } from "../agent/lab";
 import { FAST, tempDir } from "../agent/testing/harness";
 import type { Database } from "../db/client";
-import { getTask } from "../db/queries/engine";
+import { getTask, listTaskSteps } from "../db/queries/engine";
 import { readLog } from "../db/queries/logs";
 import { getRegionByName } from "../db/queries/regions";
 import type { SessionUser } from "../server/auth";
@@ -18,6 +18,7 @@ import { createWorkWaiter, type WorkWaiter } from "../server/engine/wake";
 import { createGateway } from "../server/gateway/gateway";
 import { serveGateway, type GatewayServer } from "../server/gateway/node-http";
 import { assignNodes, createBootstrapToken, listNodes } from "../server/services/nodes";
+import { clusterSettings, updateClusterSettings } from "../server/services/clusters";
 import { launch } from "../server/services/tasks";
 import { testDatabases } from "./databases";
 import { newCluster } from "./engine-fixtures";
@@ -82,10 +83,10 @@ describe("deploy of the built-in release on lab nodes", () => {
     dirs.cleanup();
   });
 
-  async function run(mode: "noop" | "apply") {
+  async function run(mode: "noop" | "apply", operation: "deploy" | "update-settings" = "deploy") {
     const { taskId } = await launch(
       { db: database.db, user: admin },
-      { clusterId, operation: "deploy", mode },
+      { clusterId, operation, mode },
     );
     const task = await until(`the ${mode} deploy to end`, async () => {
       const t = await getTask(database.db, { id: taskId });
@@ -93,7 +94,8 @@ describe("deploy of the built-in release on lab nodes", () => {
     });
     const log = await readLog(database.db, { taskId, limit: 1000 });
     const lines = log.chunks.flatMap((c) => c.lines);
-    return { task, lines };
+    const steps = await listTaskSteps(database.db, { taskId });
+    return { task, lines, steps: steps.filter((s) => s.kind === "step") };
   }
 
   it("assigns the nodes, then noop shows diffs and writes nothing, apply writes, apply again changes nothing", async () => {
@@ -132,5 +134,34 @@ describe("deploy of the built-in release on lab nodes", () => {
     const summaries = again.lines.filter((l) => /^(no changes|changed \d+ file)/.test(l));
     expect(summaries.length).toBeGreaterThan(0);
     expect(summaries.every((l) => l === "no changes")).toBe(true);
+  }, 120_000);
+
+  it("after changing only the NTP servers, update-settings runs only the NTP step, and only chrony.conf changes", async () => {
+    const ctx = { db: database.db, user: admin };
+    const { settings } = await clusterSettings(ctx, clusterId);
+    await updateClusterSettings(ctx, {
+      id: clusterId,
+      settings: { ...settings, ntp: { ...settings.ntp, servers: ["ntp1.example.net"] } },
+    });
+    const roots = (
+      await listNodes({ db: database.db }, { limit: 10, sort: "hostname", order: "asc", clusterId })
+    ).items.map((n) => labNodeDirs(dirs.dir, n.hostname).root);
+    const resolvBefore = roots.map((r) => readFileSync(path.join(r, "etc/resolv.conf"), "utf8"));
+
+    const update = await run("apply", "update-settings");
+    expect(update.task.status, update.lines.join("\n")).toBe("succeeded");
+    const ran = update.steps.filter((s) => s.status === "succeeded").map((s) => s.stepId);
+    expect([...new Set(ran)]).toEqual(["ntp"]);
+    const skipped = update.steps.filter((s) => s.status === "skipped");
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.every((s) => s.reason?.code === "settings-unchanged")).toBe(true);
+    // The controller syncs from the external servers; the other nodes from the controller, so
+    // only the controller's file changes.
+    expect(readFileSync(path.join(roots[0]!, "etc/chrony/chrony.conf"), "utf8")).toContain(
+      "ntp1.example.net",
+    );
+    expect(update.lines.filter((l) => l === "changed /etc/chrony/chrony.conf")).toHaveLength(1);
+    for (const [i, root] of roots.entries())
+      expect(readFileSync(path.join(root, "etc/resolv.conf"), "utf8")).toBe(resolvBefore[i]);
   }, 120_000);
 });

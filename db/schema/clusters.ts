@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { index, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
-import { CLUSTER_KINDS } from "../../domain/model";
+import { index, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { CLUSTER_KINDS, type Settings } from "../../domain/model";
 import { CLUSTER_STATUSES } from "../../domain/cluster";
 import { regions } from "./regions";
 
@@ -18,6 +18,8 @@ export const clusters = pgTable(
     displayName: text("display_name").notNull(),
     kind: clusterKind("kind").notNull(),
     releaseId: text("release_id").notNull(),
+    /** The cluster's settings; null until set: steps then get the release's defaults. */
+    settings: jsonb("settings").$type<Settings>(),
     status: clusterStatus("status").notNull().default("new"),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),

@@ -48,7 +48,7 @@ import {
   useBootstrapToken,
   type AgentIdentity,
 } from "../../db/queries/nodes";
-import { attempts, clusters, nodes, steps } from "../../db/schema";
+import { attempts, clusters, nodes, steps, tasks } from "../../db/schema";
 import { and, eq, inArray, ne } from "drizzle-orm";
 import {
   applyAttemptEvent,
@@ -345,9 +345,14 @@ export function createGateway(
         name: clusters.name,
         kind: clusters.kind,
         releaseId: clusters.releaseId,
+        settings: clusters.settings,
       })
       .from(clusters)
       .where(eq(clusters.id, d.task.clusterId));
+    const [launched] = await db
+      .select({ intent: tasks.intent })
+      .from(tasks)
+      .where(eq(tasks.id, d.task.id));
     // The cluster's nodes, as other nodes' steps need them (hosts files, NTP clients, DHCP).
     const members = cluster
       ? await db
@@ -395,7 +400,7 @@ export function createGateway(
         CAIRN_HOSTNAME: node.hostname,
         CAIRN_ATTEMPT: String(d.attempt.number),
       },
-      input: stepInput(d, node, cluster, facts, members),
+      input: stepInput(d, node, cluster, facts, members, launched?.intent),
     };
   }
 
@@ -430,18 +435,22 @@ export function createGateway(
   function stepInput(
     d: Dispatch,
     node: AgentIdentity,
-    cluster: { id: string; name: string; kind: string; releaseId: string } | undefined,
+    cluster:
+      { id: string; name: string; kind: string; releaseId: string; settings: unknown } | undefined,
     facts: { roles: string[]; hardware: Hardware } | undefined,
     members: { id: string; hostname: string; roles: string[]; hardware: Hardware }[],
+    intent: Record<string, unknown> | undefined,
   ): Record<string, unknown> {
-    let settings: unknown = null;
-    try {
-      settings = cluster
-        ? requireBundle(cluster.releaseId, releasesDir).manifest.settings.defaults
-        : null;
-    } catch {
-      // an unknown or broken release: the step's own input check will say so
-    }
+    // The settings the task applies (kept in its intent at launch), else the cluster's, else the
+    // release's defaults.
+    let settings: unknown = intent?.settings ?? cluster?.settings ?? null;
+    if (settings === null && cluster)
+      try {
+        settings = requireBundle(cluster.releaseId, releasesDir).manifest.settings.defaults;
+      } catch {
+        // an unknown or broken release: the step's own input check will say so
+      }
+    const changedSettings = Array.isArray(intent?.changedSettings) ? intent.changedSettings : [];
     // Until the cluster plans its addresses (the wizard's networks), a node's management address
     // is the IPv4 address it reported on its boot NIC: the one the agent is reached on.
     const reported = (hw?: Hardware) => {
@@ -469,12 +478,21 @@ export function createGateway(
     return {
       task: { id: d.task.id, kind: d.task.kind, mode: d.task.mode === "noop" ? "noop" : "apply" },
       step: { id: d.step.stepId, key: d.step.key, attempt: d.attempt.number },
-      cluster: cluster ? { ...cluster, settings, networks: reportedNetworks(members) } : null,
+      cluster: cluster
+        ? {
+            id: cluster.id,
+            name: cluster.name,
+            kind: cluster.kind,
+            releaseId: cluster.releaseId,
+            settings,
+            networks: reportedNetworks(members),
+          }
+        : null,
       node: { ...peer(self), hardware: facts?.hardware ?? null },
       nodes: (members.some((m) => m.id === node.id) ? members : [...members, self]).map((m) =>
         peer(m as { id: string; hostname: string; roles: string[]; hardware?: Hardware }),
       ),
-      changes: { addedNodes: [], removedNodes: [], changedSettings: [] },
+      changes: { addedNodes: [], removedNodes: [], changedSettings },
     };
   }
 

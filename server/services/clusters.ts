@@ -12,7 +12,10 @@ import type {
   renameClusterRequest,
 } from "../../domain/region";
 import type { ServiceContext } from "./context";
-import { requireRelease } from "./releases";
+import { eq } from "drizzle-orm";
+import { clusters } from "../../db/schema";
+import type { Settings } from "../../domain/model";
+import { requireBundle, requireRelease } from "./releases";
 
 export async function listClusters(
   ctx: Pick<ServiceContext, "db">,
@@ -65,4 +68,34 @@ export async function deleteCluster(ctx: ServiceContext, id: string): Promise<vo
     if (!canDeleteCluster(cluster.status) || !(await q.deleteNewCluster(tx, { id })))
       throw new CairnError("cluster.not-deletable", { name: cluster.name, status: cluster.status });
   });
+}
+
+/** The cluster's settings as steps will get them: its own, or the release's defaults. */
+export async function clusterSettings(ctx: Pick<ServiceContext, "db">, id: string) {
+  const [row] = await ctx.db
+    .select({ settings: clusters.settings, releaseId: clusters.releaseId })
+    .from(clusters)
+    .where(eq(clusters.id, id));
+  if (!row) throw new CairnError("cluster.not-found", { ref: id });
+  return {
+    settings: row.settings ?? requireBundle(row.releaseId).manifest.settings.defaults,
+    own: row.settings !== null,
+  };
+}
+
+/**
+ * Replaces the cluster's settings. Nothing runs: an `update-settings` task applies them, and only
+ * the steps that own a changed setting run.
+ */
+export async function updateClusterSettings(
+  ctx: ServiceContext,
+  input: { id: string; settings: Settings },
+) {
+  const [row] = await ctx.db
+    .update(clusters)
+    .set({ settings: input.settings, updatedAt: new Date() })
+    .where(eq(clusters.id, input.id))
+    .returning({ id: clusters.id });
+  if (!row) throw new CairnError("cluster.not-found", { ref: input.id });
+  return clusterSettings(ctx, input.id);
 }

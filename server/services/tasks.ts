@@ -8,6 +8,8 @@ import type { IntentKind } from "../../domain/model";
 import type { OPERATIONS } from "../../domain/release/bundle";
 import { servicesOfRoles } from "../../domain/roles/catalog";
 import { expandPlan } from "../../domain/taskgraph/plan";
+import { changedSettingPaths } from "../../domain/settings/diff";
+import { clusterSettings } from "./clusters";
 import { requireBundle } from "./releases";
 import { CairnError } from "../../domain/errors";
 import type { Locale } from "../../domain/i18n";
@@ -193,6 +195,26 @@ export async function launch(ctx: ServiceContext, input: z.output<typeof launchT
   if (members.length === 0)
     throw new CairnError("task.no-nodes", { cluster: cluster.name, operation: input.operation });
   const intentKind = INTENT_OF[input.operation];
+  // What changed since the settings the last successful deploy or update-settings applied: the
+  // `settings-changed` conditions run only the steps that own a changed setting. Each task keeps
+  // the settings it applies (its intent) for the next comparison.
+  const { settings } = await clusterSettings(ctx, cluster.id);
+  const [last] = await ctx.db
+    .select({ intent: tasks.intent })
+    .from(tasks)
+    .where(
+      and(
+        eq(tasks.clusterId, cluster.id),
+        eq(tasks.status, "succeeded"),
+        inArray(tasks.kind, ["deploy", "update-settings"]),
+        sql`${tasks.mode} = 'apply'`,
+      ),
+    )
+    .orderBy(desc(tasks.endedAt))
+    .limit(1);
+  const applied = (last?.intent as { settings?: unknown } | undefined)?.settings;
+  const changedSettings =
+    applied === undefined ? Object.keys(settings) : changedSettingPaths(applied, settings);
   const retryOverride = input.retries === undefined ? undefined : { retries: input.retries };
   const plan = expandPlan(graph, {
     nodes: members.map((m) => ({
@@ -200,7 +222,7 @@ export async function launch(ctx: ServiceContext, input: z.output<typeof launchT
       roles: m.roles,
       services: [...servicesOfRoles(bundle.catalog, m.roles)],
     })),
-    changedSettings: [],
+    changedSettings,
     intentKind,
     ...(retryOverride ? { retryOverride } : {}),
   });
@@ -209,11 +231,17 @@ export async function launch(ctx: ServiceContext, input: z.output<typeof launchT
     kind: input.operation,
     plan,
     mode: input.mode,
-    intent: { kind: intentKind, operation: input.operation, releaseId: cluster.releaseId },
+    intent: {
+      kind: intentKind,
+      operation: input.operation,
+      releaseId: cluster.releaseId,
+      settings,
+      changedSettings,
+    },
     overrides: retryOverride ? { retry: retryOverride } : {},
     idempotencyKey: input.idempotencyKey ?? null,
     actor: ctx.user.email,
     now: new Date(),
   });
-  return { taskId: task.id, created, counts: plan.counts };
+  return { taskId: task.id, created, counts: plan.counts, changedSettings };
 }

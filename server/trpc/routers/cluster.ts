@@ -5,6 +5,7 @@ import {
   listClustersRequest,
   renameClusterRequest,
 } from "../../../domain/region";
+import { settingsSchema } from "../../../domain/model";
 import * as clusters from "../../services/clusters";
 import { createTRPCRouter, operatorProcedure, viewerProcedure } from "../init";
 
@@ -21,6 +22,12 @@ export const clusterRouter = createTRPCRouter({
   rename: operatorProcedure
     .input(renameClusterRequest)
     .mutation(({ ctx, input }) => clusters.renameCluster(ctx, input)),
+  settings: viewerProcedure
+    .input(z.object({ id: z.uuid() }))
+    .query(({ ctx, input }) => clusters.clusterSettings(ctx, input.id)),
+  updateSettings: operatorProcedure
+    .input(z.object({ id: z.uuid(), settings: settingsSchema }))
+    .mutation(({ ctx, input }) => clusters.updateClusterSettings(ctx, input)),
   delete: operatorProcedure
     .input(z.object({ id: z.uuid() }))
     .mutation(({ ctx, input }) => clusters.deleteCluster(ctx, input.id)),
