@@ -189,7 +189,7 @@ export async function launch(ctx: ServiceContext, input: z.output<typeof launchT
   const bundle = requireBundle(cluster.releaseId);
   const graph = bundle.graphs[input.operation];
   const members = await ctx.db
-    .select({ id: nodes.id, roles: nodes.roles })
+    .select({ id: nodes.id, roles: nodes.roles, status: nodes.status })
     .from(nodes)
     .where(and(eq(nodes.clusterId, cluster.id), sql`${nodes.status} <> 'removed'`));
   if (members.length === 0)
@@ -217,10 +217,14 @@ export async function launch(ctx: ServiceContext, input: z.output<typeof launchT
     applied === undefined ? Object.keys(settings) : changedSettingPaths(applied, settings);
   const retryOverride = input.retries === undefined ? undefined : { retries: input.retries };
   const plan = expandPlan(graph, {
+    // Nodes assigned but never provisioned or deployed are the ones this change adds; nodes being
+    // removed are the ones it removes.
     nodes: members.map((m) => ({
       id: m.id,
       roles: m.roles,
       services: [...servicesOfRoles(bundle.catalog, m.roles)],
+      added: m.status === "assigned",
+      removed: m.status === "removing",
     })),
     changedSettings,
     intentKind,
