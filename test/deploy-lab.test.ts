@@ -19,6 +19,7 @@ import { createGateway } from "../server/gateway/gateway";
 import { serveGateway, type GatewayServer } from "../server/gateway/node-http";
 import { assignNodes, createBootstrapToken, listNodes } from "../server/services/nodes";
 import { clusterSettings, updateClusterSettings } from "../server/services/clusters";
+import { syncNodesAfterTasks } from "../server/services/node-lifecycle";
 import { launch } from "../server/services/tasks";
 import { testDatabases } from "./databases";
 import { newCluster } from "./engine-fixtures";
@@ -128,6 +129,16 @@ describe("deploy of the built-in release on lab nodes", () => {
     expect(
       roots.map((r) => existsSync(path.join(r, "etc/nova/nova.conf.d/50-cairn-overcommit.conf"))),
     ).toEqual([false, true, false]);
+
+    // The nodes follow the task: a successful deploy makes them ready (the runner does this each
+    // second; called here directly), with the move in their history.
+    expect(await syncNodesAfterTasks(database.db, new Date())).toBe(3);
+    const after = await listNodes(
+      { db: database.db },
+      { limit: 10, sort: "hostname", order: "asc", clusterId },
+    );
+    expect(after.items.map((n) => n.status)).toEqual(["ready", "ready", "ready"]);
+    expect(await syncNodesAfterTasks(database.db, new Date())).toBe(0);
 
     const again = await run("apply");
     expect(again.task.status, again.lines.join("\n")).toBe("succeeded");

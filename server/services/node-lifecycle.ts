@@ -1,0 +1,103 @@
+import "server-only";
+/**
+ * Nodes follow the tasks that ran on them: when an `apply` task of a lifecycle operation ends, each
+ * node whose steps all succeeded (or were skipped) moves to the operation's outcome — provisioned,
+ * ready, maintenance, removed — and a node with a failed step moves to `error`. Only moves the
+ * lifecycle table allows are made; each is recorded as a node event naming the task. Run by the
+ * engine's sweeping replica; a task is handled once (its intent records it).
+ */
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { insertNodeEvents } from "../../db/queries/nodes";
+import { nodes, steps, tasks } from "../../db/schema";
+import { canTransitionNode, type LifecycleStatus } from "../../domain/node";
+
+/** What a successful operation makes of the nodes it ran on. */
+export const OPERATION_OUTCOME: Readonly<Record<string, LifecycleStatus>> = {
+  provision: "provisioned",
+  deploy: "ready",
+  "enter-maintenance": "maintenance",
+  "exit-maintenance": "ready",
+  "remove-node": "removed",
+};
+
+/** The status a node is in while the operation runs on it; a node may pass through it. */
+const OPERATION_RUNNING: Readonly<Record<string, LifecycleStatus>> = {
+  provision: "provisioning",
+  deploy: "deploying",
+  "remove-node": "removing",
+};
+
+/** A move the lifecycle table allows, directly or through the operation's running status. */
+function reachable(from: LifecycleStatus, to: LifecycleStatus, operation: string): boolean {
+  if (canTransitionNode(from, to)) return true;
+  const via = OPERATION_RUNNING[operation];
+  return via !== undefined && canTransitionNode(from, via) && canTransitionNode(via, to);
+}
+
+export async function syncNodesAfterTasks(db: Db, now: Date): Promise<number> {
+  const ended = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(
+      and(
+        inArray(tasks.status, ["succeeded", "failed", "cancelled"]),
+        eq(tasks.mode, "apply"),
+        inArray(tasks.kind, Object.keys(OPERATION_OUTCOME)),
+        isNull(sql`${tasks.intent} -> 'nodesSynced'`),
+      ),
+    )
+    .limit(20);
+  let moved = 0;
+  for (const { id } of ended)
+    moved += await db.transaction(async (tx) => {
+      const [task] = await tx.select().from(tasks).where(eq(tasks.id, id)).for("update");
+      if (!task || (task.intent as { nodesSynced?: boolean }).nodesSynced) return 0;
+      const outcomes = (await tx
+        .select({
+          nodeId: steps.nodeId,
+          failed: sql<boolean>`bool_or(${steps.status} = 'failed')`,
+          done: sql<boolean>`bool_and(${steps.status} in ('succeeded', 'skipped'))`,
+        })
+        .from(steps)
+        .where(and(eq(steps.taskId, id), eq(steps.kind, "step")))
+        .groupBy(steps.nodeId)) as { nodeId: string | null; failed: boolean; done: boolean }[];
+      const ids = outcomes.map((o) => o.nodeId).filter((n): n is string => Boolean(n));
+      // Node ids of engine-only tests are not nodes; only real node rows move.
+      const uuids = ids.filter((n) => /^[0-9a-f-]{36}$/.test(n));
+      const rows = uuids.length
+        ? await tx
+            .select({ id: nodes.id, status: nodes.status })
+            .from(nodes)
+            .where(inArray(nodes.id, uuids))
+            .for("update")
+        : [];
+      const events = [];
+      for (const row of rows) {
+        const o = outcomes.find((x) => x.nodeId === row.id)!;
+        const to: LifecycleStatus | null = o.failed
+          ? "error"
+          : o.done
+            ? (OPERATION_OUTCOME[task.kind] ?? null)
+            : null;
+        if (!to || to === row.status || !reachable(row.status, to, task.kind)) continue;
+        await tx.update(nodes).set({ status: to, updatedAt: now }).where(eq(nodes.id, row.id));
+        events.push({
+          nodeId: row.id,
+          type: "status",
+          fromStatus: row.status,
+          toStatus: to,
+          actor: `task ${task.id}`,
+          data: { taskId: task.id, operation: task.kind },
+          at: now,
+        });
+      }
+      await insertNodeEvents(tx, events);
+      await tx
+        .update(tasks)
+        .set({ intent: { ...task.intent, nodesSynced: true } })
+        .where(eq(tasks.id, id));
+      return events.length;
+    });
+  return moved;
+}
