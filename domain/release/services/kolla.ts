@@ -13,6 +13,7 @@ import { z } from "zod";
 import { RFC1123_LABEL, type Network } from "../../model";
 import type { StepContract } from "../contract";
 import { HostConfigError, joinLines, managedHeader } from "../host/managed";
+import { NOVA_OVERCOMMIT_PATH } from "../host/nova";
 import {
   DEPLOY_DIR,
   addressOf,
@@ -40,6 +41,8 @@ const ip = z.string().regex(/^[0-9a-fA-F:.]+$/, "an IP address");
 /** The fields of globals.yml Cairn sets (strict: anything else is a mistake in the generator). */
 export const kollaGlobalsSchema = z.strictObject({
   kolla_base_distro: z.enum(["ubuntu", "debian", "rocky"]),
+  /** The kernel step configures podman for kolla hosts (Docker's kolla role disables containerd's CRI). */
+  kolla_container_engine: z.literal("podman"),
   kolla_internal_vip_address: ip,
   kolla_external_vip_address: ip.optional(),
   keepalived_virtual_router_id: z.number().int().min(1).max(255),
@@ -57,6 +60,8 @@ export const kollaGlobalsSchema = z.strictObject({
   cinder_backend_ceph: yesNo,
   nova_backend_ceph: yesNo,
   nova_compute_virt_type: z.enum(["kvm", "qemu"]),
+  /** The overcommit step's snippet on the host, seen by nova inside its container. */
+  nova_compute_extra_volumes: z.array(z.string().regex(/^\/[^:]+:\/[^:]+:ro$/)),
   node_custom_config: z.string().startsWith("/"),
 });
 export type KollaGlobals = z.infer<typeof kollaGlobalsSchema>;
@@ -74,6 +79,9 @@ export interface KollaInput {
   topology: ServiceTopology;
   interfaces: KollaInterfaces;
 }
+
+/** Where the overcommit step writes nova's snippet on the host (host/nova.ts); nova reads it there. */
+const NOVA_SNIPPET_DIR = `/${NOVA_OVERCOMMIT_PATH.split("/").slice(0, -1).join("/")}`;
 
 /** The VIP names looked for on the management and public networks, in order of preference. */
 export const INTERNAL_VIP_NAMES = ["internal", "openstack", "api"] as const;
@@ -102,6 +110,7 @@ export function kollaGlobals(input: KollaInput): KollaGlobals {
   const balanced = ha || vip !== undefined;
   return {
     kolla_base_distro: "ubuntu",
+    kolla_container_engine: "podman",
     kolla_internal_vip_address: internal,
     ...(external !== undefined ? { kolla_external_vip_address: external } : {}),
     // VRRP ids must differ between clusters sharing a network segment: derive one from the cluster id.
@@ -122,6 +131,7 @@ export function kollaGlobals(input: KollaInput): KollaGlobals {
     cinder_backend_ceph: ceph ? "yes" : "no",
     nova_backend_ceph: ceph ? "yes" : "no",
     nova_compute_virt_type: "kvm",
+    nova_compute_extra_volumes: [`${NOVA_SNIPPET_DIR}:${NOVA_SNIPPET_DIR}:ro`],
     node_custom_config: KOLLA_CUSTOM_CONFIG,
   };
 }
