@@ -13,7 +13,7 @@
  * The credential lives in `<stateDir>/credential.json` (0600). A 401 on it re-registers once with
  * the bootstrap token when one was given; otherwise the agent stops and says why.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -244,14 +244,21 @@ export async function reapLeftovers(
   const dir = path.join(stateDir, "attempts");
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => existsSync(path.join(dir, n, PGID_FILE)));
+    // An attempt left a pgid file, or — where the agent died before writing it — a cgroup.
+    const cgroups = cgroupRoot ? path.join(cgroupRoot, CAIRN_CGROUP_DIR) : null;
+    names = readdirSync(dir).filter(
+      (n) =>
+        existsSync(path.join(dir, n, PGID_FILE)) ||
+        (cgroups !== null && existsSync(path.join(cgroups, n))),
+    );
   } catch {
     return [];
   }
   const reaped: { attemptId: string; processes: number }[] = [];
   for (const attemptId of names) {
     const marker = `CAIRN_ATTEMPT_ID=${attemptId}`;
-    const pgid = Number(readFileSync(path.join(dir, attemptId, PGID_FILE), "utf8"));
+    const pgidFile = path.join(dir, attemptId, PGID_FILE);
+    const pgid = existsSync(pgidFile) ? Number(readFileSync(pgidFile, "utf8")) : NaN;
     const members = () =>
       Number.isInteger(pgid) && pgid > 1
         ? processGroupPids(pgid).filter((pid) => environHas(pid, marker))
@@ -796,7 +803,14 @@ export class Agent {
     }
     entry.run = run;
     const pgidFile = path.join(dir, PGID_FILE);
-    if (run.pid !== undefined) await writeFile(pgidFile, String(run.pid)).catch(() => {});
+    // Written synchronously, right after the spawn: an agent killed a moment later must still
+    // leave the record its restart reaps the step's processes by.
+    if (run.pid !== undefined)
+      try {
+        writeFileSync(pgidFile, String(run.pid));
+      } catch {
+        // The state dir is gone or full: the cgroup (where there is one) still names the step.
+      }
     if (entry.killReason !== null) run.kill(`the engine asked for a kill (${entry.killReason})`);
     if (run.containmentWarning && !this.containmentWarned) {
       this.containmentWarned = true;
