@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Cookie, type Page } from "@playwright/test";
 
 export const ADMIN = { email: "admin@example.com", password: "correct-horse-battery-staple" };
 
@@ -23,4 +23,32 @@ export async function callMutation(page: Page, path: string, input: unknown) {
     },
     { path, input },
   );
+}
+
+/**
+ * Signs the administrator in once per spec file, then reuses the session: sign-ins are limited to
+ * 10 a minute per client and the journeys before a file use most of them. On a fresh database (a
+ * file run alone) the setup screen creates the administrator first.
+ */
+export function adminSession() {
+  let cookies: Cookie[] = [];
+  return async function signInAdmin(page: Page) {
+    if (cookies.length) {
+      await page.context().addCookies(cookies);
+      await page.goto("/clusters");
+      await expect(page.getByTestId("current-user")).toContainText(ADMIN.email);
+      return;
+    }
+    await page.goto("/clusters");
+    if (/\/setup$/.test(page.url())) {
+      await page.getByLabel("Email").fill(ADMIN.email);
+      await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+      await page.getByLabel("Repeat the password").fill(ADMIN.password);
+      await page.getByRole("button", { name: "Create administrator" }).click();
+      await expect(page.getByTestId("current-user")).toContainText(ADMIN.email);
+    } else {
+      await signIn(page, ADMIN.email, ADMIN.password);
+    }
+    cookies = await page.context().cookies();
+  };
 }

@@ -1,13 +1,13 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { expect, test, type Cookie, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import {
   AGENT_PATHS,
   AGENT_PROTOCOL_VERSION,
   type RegisterRequest,
 } from "../domain/agent/protocol";
 import type { Node } from "../domain/model";
-import { ADMIN, signIn } from "./helpers";
+import { ADMIN, adminSession, signIn } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -55,31 +55,7 @@ function registration(node: Node): RegisterRequest {
   };
 }
 
-/**
- * Signs the administrator in once, then reuses the session: sign-ins are limited to 10 a minute per
- * client, and the foundation journeys before this file use most of them. On a fresh database (this
- * file run alone) the setup screen creates the administrator first.
- */
-let adminCookies: Cookie[] = [];
-async function signInAdmin(page: Page) {
-  if (adminCookies.length) {
-    await page.context().addCookies(adminCookies);
-    await page.goto("/clusters");
-    await expect(page.getByTestId("current-user")).toContainText(ADMIN.email);
-    return;
-  }
-  await page.goto("/clusters");
-  if (/\/setup$/.test(page.url())) {
-    await page.getByLabel("Email").fill(ADMIN.email);
-    await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
-    await page.getByLabel("Repeat the password").fill(ADMIN.password);
-    await page.getByRole("button", { name: "Create administrator" }).click();
-    await expect(page.getByTestId("current-user")).toContainText(ADMIN.email);
-  } else {
-    await signIn(page, ADMIN.email, ADMIN.password);
-  }
-  adminCookies = await page.context().cookies();
-}
+const signInAdmin = adminSession();
 
 const hostnames = (page: Page) => page.getByTestId("node-hostname");
 

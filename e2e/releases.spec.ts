@@ -1,36 +1,12 @@
-import { expect, test, type Cookie, type Page } from "@playwright/test";
-import { ADMIN, signIn } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { adminSession } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
 const RELEASE = "cairn-2026.1";
 const DEPLOY_STEPS = ["hostname", "ntp", "dns", "kernel", "overcommit", "services"];
 
-/**
- * Signs the administrator in once, then reuses the session: sign-ins are limited to 10 a minute per
- * client, and the journeys before this file use most of them. On a fresh database (this file run
- * alone) the setup screen creates the administrator first.
- */
-let adminCookies: Cookie[] = [];
-async function signInAdmin(page: Page) {
-  if (adminCookies.length) {
-    await page.context().addCookies(adminCookies);
-    await page.goto("/clusters");
-    await expect(page.getByTestId("current-user")).toContainText(ADMIN.email);
-    return;
-  }
-  await page.goto("/clusters");
-  if (/\/setup$/.test(page.url())) {
-    await page.getByLabel("Email").fill(ADMIN.email);
-    await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
-    await page.getByLabel("Repeat the password").fill(ADMIN.password);
-    await page.getByRole("button", { name: "Create administrator" }).click();
-    await expect(page.getByTestId("current-user")).toContainText(ADMIN.email);
-  } else {
-    await signIn(page, ADMIN.email, ADMIN.password);
-  }
-  adminCookies = await page.context().cookies();
-}
+const signInAdmin = adminSession();
 
 const releaseCard = (page: Page) =>
   page.getByRole("region", { name: new RegExp(`^${RELEASE.replace(".", "\\.")}`) });

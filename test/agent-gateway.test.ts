@@ -24,24 +24,11 @@ import { RELEASES_DIR } from "../server/services/releases";
 import { createBootstrapToken } from "../server/services/nodes";
 import { testDatabases } from "./databases";
 import { newCluster, planFor } from "./engine-fixtures";
+import { until } from "./until";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const engine = { heartbeatSeconds: 3, queueSeconds: 0 };
 const lite = testDatabases().find((d) => d.name === "pglite")!;
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false>,
-  ms = 30_000,
-) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Live processes whose environment says they run a step against `root`. */
 function processesOf(root: string): number[] {

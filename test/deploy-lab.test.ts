@@ -23,24 +23,11 @@ import { syncNodesAfterTasks } from "../server/services/node-lifecycle";
 import { launch } from "../server/services/tasks";
 import { testDatabases } from "./databases";
 import { newCluster } from "./engine-fixtures";
+import { until } from "./until";
 
 const lite = testDatabases().find((d) => d.name === "pglite")!;
 const admin: SessionUser = { id: "u", email: "admin@example.com", name: "Admin", role: "admin" };
 const engine = { heartbeatSeconds: 30, queueSeconds: 0 };
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false>,
-  ms = 60_000,
-) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("deploy of the built-in release on lab nodes", () => {
   let database: Database & { drop(): Promise<void> };

@@ -12,6 +12,7 @@ import { getTask, listStepAttempts, listTaskSteps } from "../../db/queries/engin
 import { testDatabases } from "../../test/databases";
 import { newCluster, planFor } from "../../test/engine-fixtures";
 import { launchTask } from "./executor";
+import { until } from "../../test/until";
 
 const postgres = testDatabases().find((d) => d.name === "postgres");
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -26,20 +27,6 @@ function replica(url: string, nodes: string[]) {
   child.stdout.on("data", (b: Buffer) => lines.push(...String(b).split("\n").filter(Boolean)));
   child.stderr.on("data", (b: Buffer) => process.stderr.write(b));
   return { child, lines };
-}
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  ms = 60_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe.skipIf(!postgres)("two engine replicas, one killed with SIGKILL", () => {

@@ -32,7 +32,7 @@ import {
 } from "../../domain/agent/protocol";
 import type { AttemptEvent } from "../../domain/engine/types";
 import type { Hardware } from "../../domain/model";
-import { parseCidr } from "../../domain/network/ipam";
+import { reportedAddresses, reportedNetworks } from "../../domain/release/reported";
 import { CairnError } from "../../domain/errors";
 import type { Database } from "../../db/client";
 import { appendLogBatch } from "../../db/queries/logs";
@@ -409,29 +409,6 @@ export function createGateway(
    * settings and networks (the wizard's draft), steps get the release's default settings and no
    * networks; the shape is the contract's either way.
    */
-  /**
-   * Until the cluster stores its networks: the management network is the subnet its nodes
-   * reported on their boot NICs, when they all agree on one; otherwise none.
-   */
-  function reportedNetworks(members: { hardware: Hardware }[]) {
-    const subnets = new Set(
-      members.flatMap((m) => {
-        const nic = [...m.hardware.nics].sort(
-          (a, b) => Number(Boolean(b.pxe)) - Number(Boolean(a.pxe)),
-        )[0];
-        const cidr = nic?.addresses.find((a) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(a));
-        if (!cidr) return [];
-        // An interface address (host bits set) names its subnet in the problem's suggestion.
-        const parsed = parseCidr(cidr);
-        if (parsed.ok) return [cidr];
-        return parsed.problem.code === "host-bits-set"
-          ? [String(parsed.problem.params.suggestion)]
-          : [];
-      }),
-    );
-    return subnets.size === 1 ? [{ name: "management", cidr: [...subnets][0]! }] : [];
-  }
-
   function stepInput(
     d: Dispatch,
     node: AgentIdentity,
@@ -451,22 +428,11 @@ export function createGateway(
         // an unknown or broken release: the step's own input check will say so
       }
     const changedSettings = Array.isArray(intent?.changedSettings) ? intent.changedSettings : [];
-    // Until the cluster plans its addresses (the wizard's networks), a node's management address
-    // is the IPv4 address it reported on its boot NIC: the one the agent is reached on.
-    const reported = (hw?: Hardware) => {
-      const nics = hw
-        ? [...hw.nics].sort((a, b) => Number(Boolean(b.pxe)) - Number(Boolean(a.pxe)))
-        : [];
-      const cidr = nics
-        .flatMap((n) => n.addresses)
-        .find((a) => /^\d+\.\d+\.\d+\.\d+(\/|$)/.test(a));
-      return cidr ? { management: cidr.split("/")[0]! } : {};
-    };
     const peer = (m: { id: string; hostname: string; roles: string[]; hardware?: Hardware }) => ({
       id: m.id,
       hostname: m.hostname,
       roles: m.roles,
-      addresses: reported(m.hardware),
+      addresses: reportedAddresses(m.hardware),
       provisioningMac: m.hardware?.nics.find((n) => n.pxe)?.mac ?? m.hardware?.nics[0]?.mac,
     });
     const self = {
@@ -485,7 +451,7 @@ export function createGateway(
             kind: cluster.kind,
             releaseId: cluster.releaseId,
             settings,
-            networks: reportedNetworks(members),
+            networks: reportedNetworks(members.map((m) => m.hardware)),
           }
         : null,
       node: { ...peer(self), hardware: facts?.hardware ?? null },
