@@ -4,6 +4,9 @@
  * `CairnError`; the UI shows message + hint, never a stack.
  */
 import { localize, type Localized, type Params } from "./i18n";
+import { PACKS_ERRORS } from "./error-texts/packs";
+import { TASKS_ERRORS } from "./error-texts/tasks";
+import { WIZARD_ERRORS } from "./error-texts/wizard";
 
 export type ErrorKind =
   | "unauthenticated"
@@ -16,13 +19,16 @@ export type ErrorKind =
   | "unavailable"
   | "internal";
 
-interface ErrorText {
+export interface ErrorText {
   kind: ErrorKind;
   message: Localized;
   hint?: Localized;
 }
 
 export const ERRORS = {
+  ...WIZARD_ERRORS,
+  ...PACKS_ERRORS,
+  ...TASKS_ERRORS,
   "auth.unauthenticated": {
     kind: "unauthenticated",
     message: { en: "You are not signed in.", "zh-CN": "您尚未登录。" },

@@ -1,6 +1,7 @@
 import { cookies, headers } from "next/headers";
 import { getRequestConfig } from "next-intl/server";
 import { DEFAULT_LOCALE, isLocale, type Locale } from "../domain/i18n";
+import { messagesFor } from "../messages";
 
 export const LOCALE_COOKIE = "NEXT_LOCALE";
 
@@ -14,6 +15,5 @@ async function pickLocale(): Promise<Locale> {
 
 export default getRequestConfig(async () => {
   const locale = await pickLocale();
-  const messages = (await import(`../messages/${locale}.json`)).default;
-  return { locale, messages, timeZone: "UTC" };
+  return { locale, messages: messagesFor(locale), timeZone: "UTC" };
 });

@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { placeholdersOf } from "../domain/i18n";
 import { ERRORS } from "../domain/errors";
 import { VALIDATION_MESSAGES } from "../domain/validation";
-import en from "./en.json";
-import zh from "./zh-CN.json";
+import { CATALOG_PARTS, messagesFor } from ".";
 
 function leaves(obj: unknown, prefix = ""): Map<string, string> {
   const out = new Map<string, string>();
@@ -16,8 +15,19 @@ function leaves(obj: unknown, prefix = ""): Map<string, string> {
 }
 
 describe("message catalogs", () => {
-  const enLeaves = leaves(en);
-  const zhLeaves = leaves(zh);
+  const enLeaves = leaves(messagesFor("en"));
+  const zhLeaves = leaves(messagesFor("zh-CN"));
+
+  it("keep each namespace in one area file", () => {
+    for (const parts of Object.values(CATALOG_PARTS)) {
+      const owner = new Map<string, string>();
+      for (const [area, catalog] of Object.entries(parts))
+        for (const ns of Object.keys(catalog)) {
+          expect(owner.get(ns), `namespace ${ns} in ${area}`).toBeUndefined();
+          owner.set(ns, area);
+        }
+    }
+  });
 
   it("have the same keys in English and Chinese", () => {
     expect([...zhLeaves.keys()].sort()).toEqual([...enLeaves.keys()].sort());

@@ -45,6 +45,8 @@ const summaryColumns = {
   status: nodes.status,
   roles: nodes.roles,
   lab: nodes.lab,
+  osDisk: nodes.osDisk,
+  addresses: nodes.addresses,
   cores: nodes.cores,
   threads: nodes.threads,
   memoryBytes: nodes.memoryBytes,

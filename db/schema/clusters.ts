@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
-import { CLUSTER_KINDS, type Settings } from "../../domain/model";
+import { CLUSTER_KINDS, type Network, type Settings, type WizardStep } from "../../domain/model";
 import { CLUSTER_STATUSES } from "../../domain/cluster";
 import { regions } from "./regions";
 
@@ -20,6 +20,15 @@ export const clusters = pgTable(
     releaseId: text("release_id").notNull(),
     /** The cluster's settings; null until set: steps then get the release's defaults. */
     settings: jsonb("settings").$type<Settings>(),
+    /** The cluster's networks (CIDRs, VLANs, gateways, ranges, VIPs) as the wizard saved them. */
+    networks: jsonb("networks").$type<Network[]>().notNull().default([]),
+    /** Roles the operator defined on this cluster as sets of catalog services. */
+    customRoles: jsonb("custom_roles")
+      .$type<{ name: string; services: string[] }[]>()
+      .notNull()
+      .default([]),
+    /** Wizard steps the operator confirmed (Next), so the step list can say which are complete. */
+    wizardDone: jsonb("wizard_done").$type<WizardStep[]>().notNull().default([]),
     status: clusterStatus("status").notNull().default("new"),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),

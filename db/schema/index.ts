@@ -6,3 +6,5 @@ export * from "./meta";
 export * from "./engine";
 export * from "./logs";
 export * from "./nodes";
+export * from "./licenses";
+export * from "./packs";

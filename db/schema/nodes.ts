@@ -18,7 +18,7 @@ import {
   unique,
   uuid,
 } from "drizzle-orm/pg-core";
-import type { Hardware } from "../../domain/model";
+import type { Hardware, NetworkName } from "../../domain/model";
 import type { LifecycleStatus } from "../../domain/node";
 import { clusters } from "./clusters";
 import { regions } from "./regions";
@@ -45,6 +45,13 @@ export const nodes = pgTable(
       .notNull()
       .default(sql`'{}'::text[]`),
     lab: boolean("lab").notNull().default(false),
+    /** The disk the operator chose for the OS; null lets the disk planner choose. */
+    osDisk: text("os_disk"),
+    /** Addresses per network, planned by IPAM when the cluster's networks are saved. */
+    addresses: jsonb("addresses")
+      .$type<Partial<Record<NetworkName, string>>>()
+      .notNull()
+      .default({}),
     hardware: jsonb("hardware").$type<Hardware>().notNull(),
     cores: integer("cores").notNull(),
     threads: integer("threads").notNull(),
