@@ -10,7 +10,9 @@ export const clusterStatus = pgEnum("cluster_status", CLUSTER_STATUSES);
 export const clusters = pgTable(
   "cluster",
   {
-    id: uuid("id").primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid("id")
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     regionId: uuid("region_id")
       .notNull()
       .references(() => regions.id, { onDelete: "restrict" }),
@@ -33,5 +35,8 @@ export const clusters = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [unique("cluster_region_name_key").on(t.regionId, t.name), index("cluster_region_idx").on(t.regionId)],
+  (t) => [
+    unique("cluster_region_name_key").on(t.regionId, t.name),
+    index("cluster_region_idx").on(t.regionId),
+  ],
 );
