@@ -252,24 +252,6 @@ export async function insertAttemptForStep(
 }
 
 /**
- * The task an attempt belongs to, with a row lock. Endings take `key share` first: it lets
- * endings of one task run side by side, yet makes operator actions (which take `update`) wait for
- * them, and them for operator actions — the task first, always.
- */
-export async function lockTaskOfAttempt(
-  db: Db,
-  params: { attemptId: string; mode: "key share" | "update" },
-) {
-  const [r] = await rows<{ t: Json }>(
-    db,
-    sql`select to_jsonb(t) as t from task t
-      where t.id = (select task_id from attempt where id = ${params.attemptId})
-      for ${sql.raw(params.mode === "update" ? "update" : "key share")}`,
-  );
-  return r ? taskFromJson(r.t) : undefined;
-}
-
-/**
  * The task row re-read under `no key update`, the lock endings of one task take last, just before
  * they decide whether the task is finished. It conflicts with itself (so the second ending waits
  * and then sees the first one's committed steps) but not with `key share` (so no ending waits for
@@ -284,31 +266,39 @@ export async function lockTaskForProgress(db: Db, params: { taskId: string }) {
 }
 
 /**
- * The attempt (locked) and its step. When the report may end the attempt, the step is locked too,
- * and so are the blocked entries that depend on it (ordered by id, so concurrent endings lock
- * shared dependents in the same order) — everything an ending may change, in one round trip.
+ * The attempt (locked) and its step. When the report may end the attempt, in the same round trip:
+ * its task under `key share` (endings of one task proceed side by side, while operator actions,
+ * which lock the task for update, wait for them and they for operator actions), the step, and the
+ * blocked entries that depend on it (ordered by id, so concurrent endings lock shared dependents in
+ * the same order) — everything an ending may change. A deadlock with an operator action is
+ * possible in principle (PostgreSQL orders the row locks of one statement as it likes); it aborts
+ * one side, which runs again from the start (the executor's retryOnConflict).
  */
 export async function lockAttemptWithStep(
   db: Db,
   params: { attemptId: string; forEnding: boolean },
-): Promise<{ attempt: AttemptRow; step: StepRow; dependents: StepRow[] } | undefined> {
-  const [r] = await rows<{ a: Json; s: Json; d: Json[] | null }>(
+): Promise<
+  { task?: TaskRow; attempt: AttemptRow; step: StepRow; dependents: StepRow[] } | undefined
+> {
+  const [r] = await rows<{ t: Json | null; a: Json; s: Json; d: Json[] | null }>(
     db,
     params.forEnding
-      ? sql`select to_jsonb(a) as a, to_jsonb(s) as s,
+      ? sql`select to_jsonb(t) as t, to_jsonb(a) as a, to_jsonb(s) as s,
             (select jsonb_agg(to_jsonb(d)) from (
                select d.* from step_dep e
                join step d on d.task_id = e.task_id and d.key = e.to_key
                where e.task_id = s.task_id and e.from_key = s.key and d.status = 'blocked'
                order by d.id for update of d) d) as d
-          from attempt a join step s on s.id = a.step_id
-          where a.id = ${params.attemptId} for update of a, s`
-      : sql`select to_jsonb(a) as a, to_jsonb(s) as s, null as d
+          from task t join attempt a on a.task_id = t.id join step s on s.id = a.step_id
+          where a.id = ${params.attemptId}
+          for key share of t for update of a, s`
+      : sql`select null as t, to_jsonb(a) as a, to_jsonb(s) as s, null as d
           from attempt a join step s on s.id = a.step_id
           where a.id = ${params.attemptId} for update of a`,
   );
   return r
     ? {
+        ...(r.t ? { task: taskFromJson(r.t) } : {}),
         attempt: attemptFromJson(r.a),
         step: stepFromJson(r.s),
         dependents: (r.d ?? []).map(stepFromJson),

@@ -23,7 +23,6 @@ import {
   lockBlockedDependents,
   lockClaimCandidates,
   lockTaskForProgress,
-  lockTaskOfAttempt,
   probeTaskOpen,
   writeAttemptAndStep,
   writeSteps,
@@ -464,12 +463,8 @@ async function applyEventsWithin(
 ): Promise<{ results: ReportResult[]; ended: boolean }> {
   // Only these can end an attempt, and so change steps, dependents and the task.
   const mayEnd = params.events.some((e) => !["dispatch", "started", "heartbeat"].includes(e.type));
-  // Lock order: the task first. A transaction that may end steps takes a `key share` lock on the
-  // task before anything else: endings of one task proceed side by side, while operator actions
-  // (cancel, retry, pause), which lock the task for update, wait for them.
-  const task = mayEnd
-    ? await lockTaskOfAttempt(tx, { attemptId: params.attemptId, mode: "key share" })
-    : undefined;
+  // One round trip locks what the report may change: the attempt and, when it may end it, the task
+  // (key share), the step and its blocked dependents.
   const found = await lockAttemptWithStep(tx, { attemptId: params.attemptId, forEnding: mayEnd });
   const refuse = (reason: string, attempt: AttemptRow | null) => ({
     results: params.events.map((): ReportResult => ({
@@ -483,7 +478,7 @@ async function applyEventsWithin(
   if (!found) return refuse("unknown attempt", null);
   if (params.nodeId !== undefined && found.attempt.nodeId !== params.nodeId)
     return refuse("another node's attempt", null);
-  const { step } = found;
+  const { step, task } = found;
   const now = params.now.getTime();
   const timeouts = timeoutsOf(step, opts);
   let state = attemptState(found.attempt);
