@@ -8,7 +8,7 @@ import "server-only";
  */
 import type { PoolClient } from "pg";
 import type { Database } from "../../db/client";
-import { syncNodesAfterTasks } from "../services/node-lifecycle";
+import { syncNodesAfterTasks, syncNodesOnTaskStart } from "../services/node-lifecycle";
 import { sweepOfflineNodes } from "../services/nodes";
 import { DEFAULT_ENGINE_OPTIONS, sweep, type EngineOptions } from "./executor";
 
@@ -74,6 +74,7 @@ export function startRunner(
         const now = new Date();
         await sweep(database.db, { now }, opts);
         await sweepOfflineNodes(database.db, now);
+        await syncNodesOnTaskStart(database.db, now);
         await syncNodesAfterTasks(database.db, now);
       }
     } catch (e) {

@@ -3,10 +3,15 @@ import "server-only";
  * Nodes follow the tasks that ran on them: when an `apply` task of a lifecycle operation ends, each
  * node whose steps all succeeded (or were skipped) moves to the operation's outcome — provisioned,
  * ready, maintenance, removed — and a node with a failed step moves to `error`. Only moves the
- * lifecycle table allows are made; each is recorded as a node event naming the task. Run by the
- * engine's sweeping replica; a task is handled once (its intent records it).
+ * lifecycle table allows are made; each is recorded as a node event naming the task. While such a
+ * task runs, its nodes show the operation's running status (provisioning, deploying, removing).
+ * Run by the engine's sweeping replica; each run of a task is handled once at its start and once
+ * at its end: the intent records the end it synced (`nodesSynced`, the end time) and the run it
+ * started (`nodesStarted`, the previous end or "launch"), so a task retried after it ended moves
+ * its nodes again. A node left in the running status by a task that ended without finishing its
+ * steps (cancelled) moves to `error`: it is half-configured, and saying "deploying" would be false.
  */
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { insertNodeEvents } from "../../db/queries/nodes";
 import { nodes, steps, tasks } from "../../db/schema";
@@ -35,6 +40,66 @@ function reachable(from: LifecycleStatus, to: LifecycleStatus, operation: string
   return via !== undefined && canTransitionNode(from, via) && canTransitionNode(via, to);
 }
 
+/** Running `apply` tasks whose nodes have not yet been moved to the operation's running status. */
+export async function syncNodesOnTaskStart(db: Db, now: Date): Promise<number> {
+  const started = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(
+      and(
+        eq(tasks.status, "running"),
+        eq(tasks.mode, "apply"),
+        inArray(tasks.kind, Object.keys(OPERATION_RUNNING)),
+        sql`(${tasks.intent} ->> 'nodesStarted') is distinct from coalesce(${tasks.intent} ->> 'nodesSynced', 'launch')`,
+      ),
+    )
+    .limit(20);
+  let moved = 0;
+  for (const { id } of started)
+    moved += await db.transaction(async (tx) => {
+      const [task] = await tx.select().from(tasks).where(eq(tasks.id, id)).for("update");
+      const intent = task?.intent as { nodesStarted?: string; nodesSynced?: string } | undefined;
+      const run = intent?.nodesSynced ?? "launch";
+      if (!task || task.status !== "running" || intent?.nodesStarted === run) return 0;
+      const to = OPERATION_RUNNING[task.kind]!;
+      const members = await tx
+        .selectDistinct({ nodeId: steps.nodeId })
+        .from(steps)
+        .where(and(eq(steps.taskId, id), eq(steps.kind, "step")));
+      const uuids = members
+        .map((m) => m.nodeId)
+        .filter((n): n is string => Boolean(n && /^[0-9a-f-]{36}$/.test(n)));
+      const rows = uuids.length
+        ? await tx
+            .select({ id: nodes.id, status: nodes.status })
+            .from(nodes)
+            .where(inArray(nodes.id, uuids))
+            .for("update")
+        : [];
+      const events = [];
+      for (const row of rows) {
+        if (row.status === to || !canTransitionNode(row.status, to)) continue;
+        await tx.update(nodes).set({ status: to, updatedAt: now }).where(eq(nodes.id, row.id));
+        events.push({
+          nodeId: row.id,
+          type: "status",
+          fromStatus: row.status,
+          toStatus: to,
+          actor: `task ${task.id}`,
+          data: { taskId: task.id, operation: task.kind },
+          at: now,
+        });
+      }
+      await insertNodeEvents(tx, events);
+      await tx
+        .update(tasks)
+        .set({ intent: { ...task.intent, nodesStarted: run } })
+        .where(eq(tasks.id, id));
+      return events.length;
+    });
+  return moved;
+}
+
 export async function syncNodesAfterTasks(db: Db, now: Date): Promise<number> {
   const ended = await db
     .select({ id: tasks.id })
@@ -44,7 +109,7 @@ export async function syncNodesAfterTasks(db: Db, now: Date): Promise<number> {
         inArray(tasks.status, ["succeeded", "failed", "cancelled"]),
         eq(tasks.mode, "apply"),
         inArray(tasks.kind, Object.keys(OPERATION_OUTCOME)),
-        isNull(sql`${tasks.intent} -> 'nodesSynced'`),
+        sql`(${tasks.intent} ->> 'nodesSynced') is distinct from (floor(extract(epoch from ${tasks.endedAt}) * 1000))::bigint::text`,
       ),
     )
     .limit(20);
@@ -52,7 +117,8 @@ export async function syncNodesAfterTasks(db: Db, now: Date): Promise<number> {
   for (const { id } of ended)
     moved += await db.transaction(async (tx) => {
       const [task] = await tx.select().from(tasks).where(eq(tasks.id, id)).for("update");
-      if (!task || (task.intent as { nodesSynced?: boolean }).nodesSynced) return 0;
+      const end = String(task?.endedAt?.getTime() ?? "");
+      if (!task || (task.intent as { nodesSynced?: string }).nodesSynced === end) return 0;
       const outcomes = (await tx
         .select({
           nodeId: steps.nodeId,
@@ -79,7 +145,9 @@ export async function syncNodesAfterTasks(db: Db, now: Date): Promise<number> {
           ? "error"
           : o.done
             ? (OPERATION_OUTCOME[task.kind] ?? null)
-            : null;
+            : row.status === OPERATION_RUNNING[task.kind]
+              ? "error"
+              : null;
         if (!to || to === row.status || !reachable(row.status, to, task.kind)) continue;
         await tx.update(nodes).set({ status: to, updatedAt: now }).where(eq(nodes.id, row.id));
         events.push({
@@ -88,14 +156,14 @@ export async function syncNodesAfterTasks(db: Db, now: Date): Promise<number> {
           fromStatus: row.status,
           toStatus: to,
           actor: `task ${task.id}`,
-          data: { taskId: task.id, operation: task.kind },
+          data: { taskId: task.id, operation: task.kind, taskStatus: task.status },
           at: now,
         });
       }
       await insertNodeEvents(tx, events);
       await tx
         .update(tasks)
-        .set({ intent: { ...task.intent, nodesSynced: true } })
+        .set({ intent: { ...task.intent, nodesSynced: end } })
         .where(eq(tasks.id, id));
       return events.length;
     });
