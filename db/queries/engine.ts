@@ -399,3 +399,156 @@ export async function probeTaskOpen(db: Db, params: { taskId: string }) {
   );
   return { open: Boolean(r?.open), overTolerance: Boolean(r?.over_tolerance) };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Group commit: the same statements for many agents' reports at once (see reportAndClaim in the
+// executor). One statement locks every attempt of the batch, one writes every ending, one claims
+// for every reporting node, one inserts every new attempt — a batch of N costs the round trips of
+// one report.
+
+/** An array of parameters (never spliced into the text). */
+const textArray = (values: string[]) =>
+  sql`array[${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )}]::text[]`;
+
+/** lockAttemptWithStep(forEnding) for many attempts in one statement, in attempt id order. */
+export async function lockAttemptsForEnding(db: Db, params: { attemptIds: string[] }) {
+  const found = await rows<{ t: Json; a: Json; s: Json; d: Json[] | null }>(
+    db,
+    sql`select to_jsonb(t) as t, to_jsonb(a) as a, to_jsonb(s) as s,
+          (select jsonb_agg(to_jsonb(d)) from (
+             select d.* from step_dep e
+             join step d on d.task_id = e.task_id and d.key = e.to_key
+             where e.task_id = s.task_id and e.from_key = s.key and d.status = 'blocked'
+             order by d.id for update of d) d) as d
+        from task t join attempt a on a.task_id = t.id join step s on s.id = a.step_id
+        where a.id = any(${textArray(params.attemptIds)}::uuid[])
+        order by a.id
+        for key share of t for update of a, s`,
+  );
+  return new Map(
+    found.map((r) => {
+      const attempt = attemptFromJson(r.a);
+      return [
+        attempt.id,
+        {
+          task: taskFromJson(r.t),
+          attempt,
+          step: stepFromJson(r.s),
+          dependents: (r.d ?? []).map(stepFromJson),
+        },
+      ];
+    }),
+  );
+}
+
+/**
+ * Many attempts' final states, their steps' and the dependents they moved, in one statement
+ * (waking the nodes of dependents that became ready). Step rows must be distinct.
+ */
+export async function writeEndings(
+  db: Db,
+  params: {
+    attempts: (AttemptWrite & { id: string })[];
+    steps: DependentWrite[];
+    channel: string;
+  },
+) {
+  const attemptValues = sql.join(
+    params.attempts.map(
+      (a) =>
+        sql`(${a.id}::uuid, ${a.status}::attempt_status, ${a.epoch}::int, ${a.exitCode}::int,
+          ${jsonb(a.reason)}, ${a.killFor}::text, ${tstz(a.dispatchedAt)}, ${tstz(a.startedAt)},
+          ${tstz(a.endedAt)}, ${tstz(a.deadlineAt)}, ${tstz(a.heartbeatDeadlineAt)})`,
+    ),
+    sql`, `,
+  );
+  await db.execute(sql`
+    with av(id, status, epoch, exit_code, reason, kill_for, dispatched_at, started_at, ended_at,
+      deadline_at, heartbeat_deadline_at) as (values ${attemptValues}),
+    a as (
+      update attempt set status = av.status, epoch = av.epoch, exit_code = av.exit_code,
+        reason = av.reason, kill_for = av.kill_for, dispatched_at = av.dispatched_at,
+        started_at = av.started_at, ended_at = av.ended_at, deadline_at = av.deadline_at,
+        heartbeat_deadline_at = av.heartbeat_deadline_at
+      from av where attempt.id = av.id
+      returning 1),
+    ${WRITE_DEPENDENTS(dependentValues(params.steps), params.channel)}`);
+}
+
+/**
+ * lockClaimCandidates for many nodes in one statement: each node's oldest claimable step (none
+ * while the node has an open attempt), locked with SKIP LOCKED.
+ */
+export async function lockClaimCandidatesForNodes(db: Db, params: { nodeIds: string[] }) {
+  const found = await rows<{
+    node_id: string;
+    s: Json;
+    mode: TaskMode;
+    cluster_id: string;
+    kind: string;
+    max_in_flight: number;
+    group_limit: number;
+  }>(
+    db,
+    sql`select n.node_id, c.* from unnest(${textArray(params.nodeIds)}) as n(node_id)
+      cross join lateral (
+        select to_jsonb(s) as s, t.mode, t.cluster_id, t.kind, t.max_in_flight,
+          g."limit" as group_limit
+        from step s
+        join task t on t.id = s.task_id
+        join step_group g on g.task_id = s.task_id and g.group_key = s.group_key
+        where s.node_id = n.node_id and s.status = 'ready'
+          and t.status = 'running' and not t.halted
+          and not exists (select 1 from attempt a where a.node_id = n.node_id and a.status in ${OPEN})
+        order by s.queued_since asc nulls last, s.ordinal
+        limit 1
+        for update of s skip locked) c`,
+  );
+  return found.map((r) => ({
+    nodeId: r.node_id,
+    step: stepFromJson(r.s),
+    task: { mode: r.mode, clusterId: r.cluster_id, kind: r.kind, maxInFlight: r.max_in_flight },
+    groupLimit: r.group_limit,
+  }));
+}
+
+/** insertAttemptForStep for many attempts (on distinct steps) in one statement. */
+export async function insertAttemptsForSteps(
+  db: Db,
+  params: { items: { attempt: AttemptRow; step: StepWrite & { id: string } }[] },
+) {
+  if (params.items.length === 0) return;
+  const attemptValues = sql.join(
+    params.items.map(
+      ({ attempt: a }) => sql`(${a.id}::uuid, ${a.stepId}::uuid, ${a.taskId}::uuid,
+        ${a.nodeId}, ${a.number}::int, ${a.status}::attempt_status, ${a.epoch}::int,
+        ${a.exitCode}::int, ${jsonb(a.reason)}, ${a.killFor}::text, ${tstz(a.queuedAt)},
+        ${tstz(a.dispatchedAt)}, ${tstz(a.startedAt)}, ${tstz(a.endedAt)}, ${tstz(a.deadlineAt)},
+        ${tstz(a.heartbeatDeadlineAt)})`,
+    ),
+    sql`, `,
+  );
+  const stepValues = sql.join(
+    params.items.map(
+      ({ step: s }) =>
+        sql`(${s.id}::uuid, ${s.status}::step_status, ${s.attempts}::int,
+          ${s.attemptsAtReset}::int, ${tstz(s.readyAt)}, ${tstz(s.queuedSince)}, ${jsonb(s.reason)})`,
+    ),
+    sql`, `,
+  );
+  await db.execute(sql`
+    with a as (
+      insert into attempt (id, step_id, task_id, node_id, number, status, epoch, exit_code, reason,
+        kill_for, queued_at, dispatched_at, started_at, ended_at, deadline_at, heartbeat_deadline_at)
+      values ${attemptValues}
+      returning 1),
+    v(id, status, attempts, attempts_at_reset, ready_at, queued_since, reason) as (
+      values ${stepValues})
+    update step set status = v.status, attempts = v.attempts,
+      attempts_at_reset = v.attempts_at_reset, ready_at = v.ready_at,
+      queued_since = v.queued_since, reason = v.reason
+    from v where step.id = v.id`);
+}

@@ -19,7 +19,11 @@ import {
   insertTask,
   insertTaskEvent,
   insertAttemptForStep,
+  insertAttemptsForSteps,
   lockAttemptWithStep,
+  lockAttemptsForEnding,
+  lockClaimCandidatesForNodes,
+  writeEndings,
   lockBlockedDependents,
   lockClaimCandidates,
   lockTaskForProgress,
@@ -295,7 +299,6 @@ async function claimWithin(
   params: { nodeId: string; now: Date },
   opts: EngineOptions,
 ): Promise<Dispatch | null> {
-  const now = params.now.getTime();
   const candidates = await lockClaimCandidates(tx, { nodeId: params.nodeId, limit: 8 });
   for (const { step, task, groupLimit } of candidates) {
     // Only limited groups count slots: an unlimited group's row would otherwise be a hot spot
@@ -327,38 +330,55 @@ async function claimWithin(
         );
       continue;
     }
-    const picked = stepTransition(stepState(step, opts), { type: "attempt-started" }, now);
-    const start = picked.commands.find((c) => c.type === "start-attempt");
-    if (!start) {
+    const d = startAttempt(step, task, params.nodeId, params.now, opts);
+    if (!d) {
       await releaseSlots(tx, step.taskId, groupKeys);
       continue;
     }
-    // The attempt is born dispatched: its lease epoch is its number, so a report naming an
-    // older epoch comes from a stale holder.
-    const dispatched = attemptTransition(
-      newAttempt(randomUUID(), start.number, now),
-      { type: "dispatch", epoch: start.number },
-      now,
-      timeoutsOf(step, opts),
-    );
-    const attempt: AttemptRow = {
-      id: dispatched.state.id,
-      stepId: step.id,
-      taskId: step.taskId,
-      nodeId: params.nodeId,
-      number: start.number,
-      queuedAt: params.now,
-      ...attemptPatch(dispatched.state),
-    };
-    const patch = stepPatch(picked.state);
-    await insertAttemptForStep(tx, { attempt, step: { id: step.id, ...patch } });
-    return {
-      attempt,
-      step: { ...step, ...patch },
-      task: { id: step.taskId, mode: task.mode, clusterId: task.clusterId, kind: task.kind },
-    };
+    await insertAttemptForStep(tx, { attempt: d.attempt, step: { id: step.id, ...d.patch } });
+    return d.dispatch;
   }
   return null;
+}
+
+/**
+ * What claiming `step` for `nodeId` makes: the step's move to running and the new attempt, born
+ * dispatched (its lease epoch is its number, so a report naming an older epoch comes from a stale
+ * holder). Null when the step machine refuses to start an attempt.
+ */
+function startAttempt(
+  step: StepRow,
+  task: Pick<TaskRow, "mode" | "clusterId" | "kind">,
+  nodeId: string,
+  at: Date,
+  opts: EngineOptions,
+) {
+  const now = at.getTime();
+  const picked = stepTransition(stepState(step, opts), { type: "attempt-started" }, now);
+  const start = picked.commands.find((c) => c.type === "start-attempt");
+  if (!start) return null;
+  const dispatched = attemptTransition(
+    newAttempt(randomUUID(), start.number, now),
+    { type: "dispatch", epoch: start.number },
+    now,
+    timeoutsOf(step, opts),
+  );
+  const attempt: AttemptRow = {
+    id: dispatched.state.id,
+    stepId: step.id,
+    taskId: step.taskId,
+    nodeId,
+    number: start.number,
+    queuedAt: at,
+    ...attemptPatch(dispatched.state),
+  };
+  const patch = stepPatch(picked.state);
+  const dispatch: Dispatch = {
+    attempt,
+    step: { ...step, ...patch },
+    task: { id: step.taskId, mode: task.mode, clusterId: task.clusterId, kind: task.kind },
+  };
+  return { attempt, patch, dispatch };
 }
 
 async function releaseSlots(db: Db, taskId: string, groupKeys: string[]) {
@@ -423,12 +443,31 @@ export async function applyAttemptEvents(
  * An agent's report and its next poll in one transaction: when the report ends the attempt, the
  * node's next attempt (often the step the ending just made ready) is claimed before commit. Saves
  * the agent a request and the database a transaction per attempt.
+ *
+ * Reports arriving together are committed together (group commit, see ReportBatcher): while
+ * earlier batches are in flight, new reports queue, and the next batch handles all of them in one
+ * transaction of five statements. The result is the same as one transaction per report.
  */
 export async function reportAndClaim(
   db: Db,
   params: AttemptEvents & { nodeId: string },
   opts: EngineOptions = DEFAULT_ENGINE_OPTIONS,
-): Promise<{ results: ReportResult[]; next: Dispatch | null }> {
+): Promise<ReportAndClaim> {
+  const mayEnd = params.events.some((e) => !["dispatch", "started", "heartbeat"].includes(e.type));
+  if (!mayEnd) return reportAndClaimOne(db, params, opts);
+  let batcher = batchers.get(db);
+  if (!batcher) batchers.set(db, (batcher = new ReportBatcher(db)));
+  return batcher.submit(params, opts);
+}
+
+type ReportAndClaim = { results: ReportResult[]; next: Dispatch | null };
+
+/** One report in its own transaction: the general path, which handles every case. */
+async function reportAndClaimOne(
+  db: Db,
+  params: AttemptEvents & { nodeId: string },
+  opts: EngineOptions,
+): Promise<ReportAndClaim> {
   try {
     return await retryOnConflict(() =>
       db.transaction(async (tx) => {
@@ -446,6 +485,175 @@ export async function reportAndClaim(
     if (!isUniqueViolation(e, "attempt_one_open_per_node")) throw e;
     return { results: await applyAttemptEvents(db, params, opts), next: null };
   }
+}
+
+// ---------- group commit ----------
+
+const batchers = new WeakMap<Db, ReportBatcher>();
+
+/** How group commit fares in this process (the bench prints it; tests assert it). */
+export const reportBatchStats = { batches: 0, batchedReports: 0, fallbacks: 0 };
+
+/** Batches in flight at once, and reports per batch. */
+const BATCHES_IN_FLIGHT = 2;
+const MAX_BATCH = 64;
+
+interface Pending {
+  params: AttemptEvents & { nodeId: string };
+  opts: EngineOptions;
+  resolve: (r: ReportAndClaim) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit for reports that end attempts. No timer and no added latency: a report arriving
+ * while fewer than BATCHES_IN_FLIGHT batches run starts one at once; reports arriving meanwhile
+ * wait and go together in the next. A batch of one is the ordinary path. A batch takes the
+ * common case only — every report ends its attempt successfully (or for a retry), needs no slot,
+ * finishes no barrier and leaves its task running — and anything else (a refusal, a failure, the
+ * last step, a limited group, two reports touching one step) makes the whole batch roll back and
+ * each report run alone on the ordinary path, as if never batched.
+ */
+class ReportBatcher {
+  private queue: Pending[] = [];
+  private running = 0;
+
+  constructor(private readonly db: Db) {}
+
+  submit(params: AttemptEvents & { nodeId: string }, opts: EngineOptions) {
+    return new Promise<ReportAndClaim>((resolve, reject) => {
+      this.queue.push({ params, opts, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump() {
+    while (this.running < BATCHES_IN_FLIGHT && this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      this.running++;
+      void this.run(batch).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(batch: Pending[]) {
+    if (batch.length > 1) {
+      let answers: ReportAndClaim[] | null = null;
+      try {
+        answers = await reportBatch(this.db, batch);
+      } catch {
+        // Rolled back, nothing written: each report goes alone (a deadlock, a concurrent poll of
+        // one of the nodes, a case the batch does not take).
+        answers = null;
+      }
+      if (answers) {
+        reportBatchStats.batches++;
+        reportBatchStats.batchedReports += batch.length;
+        batch.forEach((p, i) => p.resolve(answers[i]!));
+        return;
+      }
+      reportBatchStats.fallbacks++;
+    }
+    await Promise.all(
+      batch.map((p) => reportAndClaimOne(this.db, p.params, p.opts).then(p.resolve, p.reject)),
+    );
+  }
+}
+
+class NotBatchable extends Error {}
+
+async function reportBatch(db: Db, batch: Pending[]): Promise<ReportAndClaim[]> {
+  const nodes = new Set(batch.map((p) => p.params.nodeId));
+  const ids = new Set(batch.map((p) => p.params.attemptId));
+  if (nodes.size < batch.length || ids.size < batch.length) throw new NotBatchable();
+  return db.transaction(async (tx) => {
+    const locked = await lockAttemptsForEnding(tx, { attemptIds: [...ids] });
+    const attemptWrites: (ReturnType<typeof attemptPatch> & { id: string })[] = [];
+    const stepWrites: DependentWrite[] = [];
+    const touched = new Set<string>();
+    const results: ReportResult[][] = [];
+    for (const { params, opts } of batch) {
+      const found = locked.get(params.attemptId);
+      if (!found || found.attempt.nodeId !== params.nodeId) throw new NotBatchable();
+      const { task, step } = found;
+      if (task.status !== "running" || task.halted || task.maxInFlight > 0)
+        throw new NotBatchable();
+      if (step.strategy && groupLimit(step.strategy) > 0) throw new NotBatchable();
+      // Two reports whose steps or dependents meet would each decide from the same old rows.
+      for (const id of [step.id, ...found.dependents.map((d) => d.id)]) {
+        if (touched.has(id)) throw new NotBatchable();
+        touched.add(id);
+      }
+      const now = params.now.getTime();
+      const timeouts = timeoutsOf(step, opts);
+      let state = attemptState(found.attempt);
+      let final: Extract<AttemptCommand, { type: "attempt-final" }> | undefined;
+      for (const event of params.events) {
+        const t = attemptTransition(state, event, now, timeouts);
+        if (t.stale || t.ignored) throw new NotBatchable();
+        state = t.state;
+        for (const c of t.commands) {
+          if (c.type === "send-kill") throw new NotBatchable();
+          if (c.type === "attempt-final") final = c;
+        }
+      }
+      if (!final) throw new NotBatchable();
+      const ended = stepTransition(
+        stepState(step, opts),
+        {
+          type: "attempt-ended",
+          status: final.status as Extract<StepEvent, { type: "attempt-ended" }>["status"],
+          exitCode: final.exitCode,
+        },
+        now,
+      );
+      if (ended.ignored || ended.state.status === "failed") throw new NotBatchable();
+      let open = !FINAL_STEP.has(ended.state.status);
+      if (!open) {
+        const level = dependentsLevel(
+          { key: step.key, status: ended.state.status },
+          found.dependents,
+          now,
+          opts,
+          params.nodeId,
+        );
+        // A finished barrier walks further through the plan; nothing open may end the task.
+        if (level.finished.length > 0 || !level.open) throw new NotBatchable();
+        open = true;
+        stepWrites.push(...level.writes);
+      }
+      const patch = attemptPatch(state);
+      attemptWrites.push({ id: found.attempt.id, ...patch });
+      stepWrites.push({
+        id: step.id,
+        ...stepPatch(ended.state),
+        remaining: step.remaining,
+        failedDeps: step.failedDeps,
+        wake: null,
+      });
+      const row = { ...found.attempt, ...patch };
+      results.push(params.events.map((): ReportResult => ({ accepted: true, attempt: row })));
+    }
+    await writeEndings(tx, { attempts: attemptWrites, steps: stepWrites, channel: WORK_CHANNEL });
+    // Every reporting node's next attempt, in one statement. A step that needs a slot of a
+    // limited group is left to the node's own poll.
+    const candidates = await lockClaimCandidatesForNodes(tx, { nodeIds: [...nodes] });
+    const byNode = new Map(batch.map((p) => [p.params.nodeId, p]));
+    const next = new Map<string, Dispatch>();
+    const inserts: Parameters<typeof insertAttemptsForSteps>[1]["items"] = [];
+    for (const c of candidates) {
+      if (c.groupLimit > 0 || c.task.maxInFlight > 0) continue;
+      const p = byNode.get(c.nodeId)!;
+      const d = startAttempt(c.step, c.task, c.nodeId, p.params.now, p.opts);
+      if (!d) continue;
+      inserts.push({ attempt: d.attempt, step: { id: c.step.id, ...d.patch } });
+      next.set(c.nodeId, d.dispatch);
+    }
+    await insertAttemptsForSteps(tx, { items: inserts });
+    return batch.map((p, i) => ({ results: results[i]!, next: next.get(p.params.nodeId) ?? null }));
+  });
 }
 
 interface AttemptEvents {
