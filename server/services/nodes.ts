@@ -163,12 +163,14 @@ export async function assignNodes(ctx: ServiceContext, input: z.output<typeof as
         name: clusters.name,
         regionId: clusters.regionId,
         releaseId: clusters.releaseId,
+        customRoles: clusters.customRoles,
       })
       .from(clusters)
       .where(eq(clusters.id, input.clusterId));
     if (!cluster) throw new CairnError("cluster.not-found", { ref: input.clusterId });
     const catalog = requireBundle(cluster.releaseId).catalog;
-    const known = catalog.roles.map((r) => r.name);
+    // The release's roles and the roles defined on this cluster from the release's services.
+    const known = [...catalog.roles.map((r) => r.name), ...cluster.customRoles.map((r) => r.name)];
     for (const role of input.roles)
       if (!known.includes(role))
         throw new CairnError("node.unknown-role", {

@@ -3,12 +3,14 @@ import { createCallerFactory, createTRPCRouter } from "./init";
 import { clusterRouter } from "./routers/cluster";
 import { healthRouter } from "./routers/health";
 import { labRouter } from "./routers/lab";
+import { licenseRouter } from "./routers/license";
 import { nodeRouter, tokenRouter } from "./routers/node";
 import { regionRouter } from "./routers/region";
 import { releaseRouter } from "./routers/release";
 import { setupRouter } from "./routers/setup";
 import { taskRouter } from "./routers/task";
 import { userRouter } from "./routers/user";
+import { wizardRouter } from "./routers/wizard";
 
 export const appRouter = createTRPCRouter({
   region: regionRouter,
@@ -21,6 +23,8 @@ export const appRouter = createTRPCRouter({
   node: nodeRouter,
   token: tokenRouter,
   lab: labRouter,
+  wizard: wizardRouter,
+  license: licenseRouter,
 });
 
 export type AppRouter = typeof appRouter;
