@@ -13,6 +13,23 @@ export interface PictureStep {
   condition: Condition;
 }
 
+/**
+ * Steps as the picture draws them: `requiredFor` (a step that must run before another, as content
+ * packs use to slot in before a release step) is the same edge as the other step's `requires`.
+ */
+export function pictureSteps<S extends PictureStep & { requiredFor?: readonly string[] }>(graph: {
+  steps: readonly S[];
+}): PictureStep[] {
+  const before = new Map<string, string[]>();
+  for (const s of graph.steps)
+    for (const target of s.requiredFor ?? [])
+      before.set(target, [...(before.get(target) ?? []), s.id]);
+  return graph.steps.map((s) => ({
+    ...s,
+    requires: [...new Set([...s.requires, ...(before.get(s.id) ?? [])])],
+  }));
+}
+
 const ID_FONT = 13;
 const LINE_FONT = 11;
 const BOX_PADDING = 10;
@@ -34,8 +51,18 @@ const DASH: Record<EdgeKind, string | undefined> = { requires: undefined, crossD
  * A task graph drawn as boxes and arrows (layout in `graph-layout.ts`). The picture is one image
  * for assistive technology; the steps table beside it carries the same facts as text.
  */
-export function GraphPicture({ name, steps }: { name: string; steps: PictureStep[] }) {
+export function GraphPicture({
+  name,
+  steps,
+  packSteps,
+}: {
+  name: string;
+  steps: PictureStep[];
+  /** Steps a content pack added: drawn in the pack colour, with a legend entry. */
+  packSteps?: ReadonlySet<string>;
+}) {
   const t = useTranslations("release");
+  const tp = useTranslations("packs");
   const words = useStepWords();
   const uid = useId().replace(/[^a-zA-Z0-9_-]/g, "");
   const labels = new Map(steps.map((s) => [s.id, words.selector(s.selector)]));
@@ -112,11 +139,13 @@ export function GraphPicture({ name, steps }: { name: string; steps: PictureStep
             const step = steps.find((s) => s.id === b.id) as PictureStep;
             const label = labels.get(b.id) ?? "";
             const conditional = step.condition.when !== "always";
+            const fromPack = packSteps?.has(b.id) ?? false;
             return (
               <g
                 key={b.id}
                 data-testid="graph-step"
                 data-step-id={b.id}
+                data-pack={fromPack ? "true" : undefined}
                 transform={`translate(${b.x} ${b.y})`}
               >
                 <title>{[b.id, label, words.condition(step.condition)].join(" — ")}</title>
@@ -126,7 +155,11 @@ export function GraphPicture({ name, steps }: { name: string; steps: PictureStep
                   rx={6}
                   strokeWidth={1}
                   strokeDasharray={conditional ? "3 2" : undefined}
-                  className="fill-white stroke-zinc-300 dark:fill-zinc-900 dark:stroke-zinc-600"
+                  className={
+                    fromPack
+                      ? "fill-violet-50 stroke-violet-500 dark:fill-violet-950 dark:stroke-violet-400"
+                      : "fill-white stroke-zinc-300 dark:fill-zinc-900 dark:stroke-zinc-600"
+                  }
                 />
                 <text
                   x={BOX_PADDING}
@@ -179,6 +212,21 @@ export function GraphPicture({ name, steps }: { name: string; steps: PictureStep
           </svg>
           {t("legendConditional")}
         </span>
+        {packSteps?.size ? (
+          <span className="flex items-center gap-1.5" data-testid="legend-pack">
+            <svg aria-hidden width="28" height="12" className="shrink-0">
+              <rect
+                x="0.5"
+                y="0.5"
+                width="27"
+                height="11"
+                rx="3"
+                className="fill-violet-50 stroke-violet-500 dark:fill-violet-950"
+              />
+            </svg>
+            {tp("legendPack")}
+          </span>
+        ) : null}
         <span className="text-zinc-500">{t("pictureHint")}</span>
       </figcaption>
     </figure>

@@ -13,8 +13,9 @@ import { useCairnLocale } from "@/lib/use-locale";
 import { cn } from "@/lib/utils";
 import type { AppRouter } from "@/server/trpc/root";
 import { useStepWords } from "./format";
-import { GraphPicture } from "./graph-picture";
+import { GraphPicture, pictureSteps } from "./graph-picture";
 import { ReleaseNotes } from "./release-list";
+import { ReleasePacks } from "./release-packs";
 
 type ReleaseDetailData = inferRouterOutputs<AppRouter>["release"]["get"];
 type GraphData = ReleaseDetailData["graphs"][number];
@@ -30,6 +31,7 @@ export function ReleaseDetail({ id }: { id: string }) {
   const t = useTranslations("release");
   const tr = useTranslations("releases");
   const tc = useTranslations("common");
+  const tp = useTranslations("packs");
   const trpc = useTRPC();
   const locale = useCairnLocale();
   const pathname = usePathname();
@@ -82,8 +84,16 @@ export function ReleaseDetail({ id }: { id: string }) {
       <Section title={t("roles", { count: roles.length })}>
         <div className="grid gap-3 md:grid-cols-2 xl:grid-cols-3">
           {roles.map((r) => (
-            <Card key={r.name} data-testid="release-role" data-role={r.name}>
-              <h3 className="font-mono text-sm font-semibold">{r.name}</h3>
+            <Card
+              key={r.name}
+              data-testid="release-role"
+              data-role={r.name}
+              data-pack={r.pack ?? undefined}
+            >
+              <h3 className="flex items-center gap-2 font-mono text-sm font-semibold">
+                {r.name}
+                {r.pack ? <PackBadge id={r.pack} /> : null}
+              </h3>
               <p className="mt-0.5 text-sm text-zinc-600 dark:text-zinc-400">
                 {r.description[locale]}
               </p>
@@ -99,6 +109,10 @@ export function ReleaseDetail({ id }: { id: string }) {
             </Card>
           ))}
         </div>
+      </Section>
+
+      <Section title={tp("title")}>
+        <ReleasePacks releaseId={m.id} />
       </Section>
 
       {sequences.length ? (
@@ -234,6 +248,7 @@ function GraphTabs({ graphs, selected }: { graphs: GraphData[]; selected: string
 
 function GraphView({ graph }: { graph: GraphData }) {
   const t = useTranslations("release");
+  const tp = useTranslations("packs");
   const locale = useCairnLocale();
   const words = useStepWords();
   return (
@@ -241,7 +256,11 @@ function GraphView({ graph }: { graph: GraphData }) {
       {graph.description ? (
         <p className="mb-3 text-sm text-zinc-700 dark:text-zinc-300">{graph.description[locale]}</p>
       ) : null}
-      <GraphPicture name={graph.name} steps={graph.steps} />
+      <GraphPicture
+        name={graph.name}
+        steps={pictureSteps(graph)}
+        packSteps={new Set(graph.steps.filter((s) => s.pack).map((s) => s.id))}
+      />
       <div className="mt-4">
         <Table data-testid="graph-steps">
           <thead>
@@ -257,19 +276,31 @@ function GraphView({ graph }: { graph: GraphData }) {
           </thead>
           <tbody>
             {graph.steps.map((s) => (
-              <tr key={s.id} data-testid="graph-step-row">
-                <Td className="font-mono font-medium whitespace-nowrap">{s.id}</Td>
+              <tr key={s.id} data-testid="graph-step-row" data-pack={s.pack ?? undefined}>
+                <Td className="font-mono font-medium whitespace-nowrap">
+                  {s.id}
+                  {s.pack ? (
+                    <span className="ml-2">
+                      <PackBadge id={s.pack} />
+                    </span>
+                  ) : null}
+                </Td>
                 <Td className="font-mono text-xs">
                   {s.script ?? <span className="font-sans text-zinc-500">{t("builtIn")}</span>}
                 </Td>
                 <Td>{words.selector(s.selector)}</Td>
                 <Td className="text-xs">
-                  {s.requires.length + s.crossDepends.length === 0 ? (
+                  {s.requires.length + s.crossDepends.length + s.requiredFor.length === 0 ? (
                     <span className="text-zinc-400">{t("nothing")}</span>
                   ) : (
                     <span className="flex flex-wrap gap-x-2 gap-y-0.5 font-mono">
                       {s.requires.map((r) => (
                         <span key={`r-${r}`}>{r}</span>
+                      ))}
+                      {s.requiredFor.map((r) => (
+                        <span key={`f-${r}`} className="font-sans text-zinc-600 dark:text-zinc-400">
+                          {tp("before", { steps: r })}
+                        </span>
                       ))}
                       {s.crossDepends.map((c) => (
                         <span key={`c-${c}`} className="text-amber-700 dark:text-amber-400">
@@ -299,5 +330,18 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
       <h2 className="mb-2 text-base font-semibold">{title}</h2>
       {children}
     </section>
+  );
+}
+
+/** A mark on what a content pack added to the release (roles, steps). */
+function PackBadge({ id }: { id: string }) {
+  const t = useTranslations("packs");
+  return (
+    <Badge
+      data-testid="pack-badge"
+      className="bg-violet-100 font-sans font-medium text-violet-800 dark:bg-violet-950 dark:text-violet-300"
+    >
+      {t("fromPack", { id })}
+    </Badge>
   );
 }

@@ -14,6 +14,7 @@ import { useCairnLocale } from "@/lib/use-locale";
 export function ReleaseList() {
   const t = useTranslations("releases");
   const tc = useTranslations("common");
+  const tp = useTranslations("packs");
   const trpc = useTRPC();
   const locale = useCairnLocale();
   const list = useQuery(trpc.release.list.queryOptions());
@@ -76,6 +77,11 @@ export function ReleaseList() {
                   <Row label={t("version")}>
                     <span className="font-mono" data-testid="release-version">
                       {r.version}
+                    </span>
+                  </Row>
+                  <Row label={tp("title")}>
+                    <span data-testid="release-packs-count">
+                      {tp("releaseCount", { count: r.packs.length, ids: r.packs.join(", ") })}
                     </span>
                   </Row>
                   <Row label={t("architectures")}>

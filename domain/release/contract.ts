@@ -39,7 +39,13 @@ export const stepContractSchema = z.object({
     name: z.string(),
     kind: z.enum(CLUSTER_KINDS),
     releaseId: z.string(),
-    settings: settingsSchema,
+    /**
+     * The cluster's settings; `packs.<id>` holds the settings of each installed content pack
+     * (domain/release/pack.ts), which the pack's steps read through `releases/sdk/pack.ts`.
+     */
+    settings: settingsSchema.extend({
+      packs: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    }),
     networks: z.array(networkSchema).default([]),
   }),
   /** This node: its own facts. */

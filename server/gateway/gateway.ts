@@ -10,8 +10,6 @@ import "server-only";
  * - poll: long-poll; woken by the engine's NOTIFY for this node, answered with one work order
  *   (claimed with SKIP LOCKED) and any kills the node owes.
  */
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import {
   AGENT_DEFAULTS,
   AGENT_LIMITS,
@@ -31,7 +29,7 @@ import {
   type WorkOrder,
 } from "../../domain/agent/protocol";
 import type { AttemptEvent } from "../../domain/engine/types";
-import type { Hardware } from "../../domain/model";
+import type { Hardware, Network, NetworkName } from "../../domain/model";
 import { reportedAddresses, reportedNetworks } from "../../domain/release/reported";
 import { CairnError } from "../../domain/errors";
 import type { Database } from "../../db/client";
@@ -71,7 +69,7 @@ import {
   readJson,
 } from "./http";
 import { RELEASES_DIR, requireBundle } from "../services/releases";
-import { bundleStep, isBundledStep } from "../services/step-bundles";
+import { stepScript } from "../services/step-bundles";
 import { HeartbeatBatcher } from "./heartbeats";
 
 export const AGENT_ACTIONS = ["register", "heartbeat", "poll", "events", "logs"] as const;
@@ -120,7 +118,6 @@ export function createGateway(
   // secrets from guessing; generous, because a lab whose database was reset fails all at once).
   const registrations = new RateLimiter(100, 500, now);
   const failures = new RateLimiter(10, 300, now);
-  const scripts = new Map<string, Promise<{ path: string; content: string } | null>>();
   const heartbeats = new HeartbeatBatcher(db, {
     windowMs: options.heartbeatBatchMs ?? 15,
     maxBatch: 500,
@@ -310,32 +307,30 @@ export function createGateway(
    * The script a node runs for a step, as text: a shell step as it is, a TypeScript step bundled
    * with the step SDK into one ES module (`.mjs`). Null when the release has no such file.
    */
-  async function scriptOf(
-    releaseId: string,
-    script: string,
-  ): Promise<{ path: string; content: string } | null> {
-    const key = `${releaseId}/${script}`;
-    let found = scripts.get(key);
-    if (!found) {
-      const dir = path.resolve(releasesDir, releaseId);
-      const file = path.resolve(dir, script);
-      found = !file.startsWith(dir + path.sep)
-        ? Promise.resolve(null)
-        : readFile(/*turbopackIgnore: true*/ file, "utf8").then(
-            async (source) =>
-              isBundledStep(script)
-                ? {
-                    path: script.replace(/\.m?ts$/, ".mjs"),
-                    content: await bundleStep(dir, script, source),
-                  }
-                : { path: script, content: source },
-            () => null,
-          );
-      scripts.set(key, found);
-      // A failed bundle (a syntax error in a step) is not kept: fixing the file fixes the next poll.
-      found.catch(() => scripts.delete(key));
-    }
-    return found;
+  /**
+   * A step's script as the agent runs it: release steps from the release folder, pack steps from
+   * the stored pack (or the copy in the task's intent, for a pack removed since), TypeScript
+   * bundled into one module.
+   */
+  function scriptOf(releaseId: string, script: string, intent: unknown) {
+    return stepScript(db, { releaseId, script, intent, releasesDir });
+  }
+
+  interface StepCluster {
+    id: string;
+    name: string;
+    kind: string;
+    releaseId: string;
+    settings: unknown;
+    networks: Network[];
+  }
+
+  interface StepPeer {
+    id: string;
+    hostname: string;
+    roles: string[];
+    hardware?: Hardware;
+    addresses: Partial<Record<NetworkName, string>>;
   }
 
   async function workOrder(d: Dispatch, node: AgentIdentity): Promise<WorkOrder> {
@@ -346,6 +341,7 @@ export function createGateway(
         kind: clusters.kind,
         releaseId: clusters.releaseId,
         settings: clusters.settings,
+        networks: clusters.networks,
       })
       .from(clusters)
       .where(eq(clusters.id, d.task.clusterId));
@@ -361,12 +357,13 @@ export function createGateway(
             hostname: nodes.hostname,
             roles: nodes.roles,
             hardware: nodes.hardware,
+            addresses: nodes.addresses,
           })
           .from(nodes)
           .where(and(eq(nodes.clusterId, cluster.id), ne(nodes.status, "removed")))
       : [];
     const [facts] = await db
-      .select({ roles: nodes.roles, hardware: nodes.hardware })
+      .select({ roles: nodes.roles, hardware: nodes.hardware, addresses: nodes.addresses })
       .from(nodes)
       .where(eq(nodes.id, node.id));
     const releaseId = cluster?.releaseId ?? "unknown";
@@ -374,7 +371,7 @@ export function createGateway(
     let script: { path: string; content: string } | null = null;
     let problem = `script '${scriptPath}' is not in release ${releaseId} on the server`;
     try {
-      script = scriptPath ? await scriptOf(releaseId, scriptPath) : null;
+      script = scriptPath ? await scriptOf(releaseId, scriptPath, launched?.intent) : null;
     } catch (e) {
       problem = `script '${scriptPath}' of release ${releaseId} cannot be built: ${(e as Error).message.split("\n")[0]}`;
     }
@@ -405,17 +402,17 @@ export function createGateway(
   }
 
   /**
-   * The step contract's input (domain/release/contract.ts). Until a cluster stores its own
-   * settings and networks (the wizard's draft), steps get the release's default settings and no
-   * networks; the shape is the contract's either way.
+   * The step contract's input (domain/release/contract.ts). The cluster's own settings and networks
+   * (saved by the wizard) and each node's planned addresses; a cluster that has none yet (created
+   * through the API, never through the wizard's networks step) gets the release's default settings
+   * and what the nodes reported about their boot NICs instead.
    */
   function stepInput(
     d: Dispatch,
     node: AgentIdentity,
-    cluster:
-      { id: string; name: string; kind: string; releaseId: string; settings: unknown } | undefined,
-    facts: { roles: string[]; hardware: Hardware } | undefined,
-    members: { id: string; hostname: string; roles: string[]; hardware: Hardware }[],
+    cluster: StepCluster | undefined,
+    facts: Omit<StepPeer, "id" | "hostname"> | undefined,
+    members: StepPeer[],
     intent: Record<string, unknown> | undefined,
   ): Record<string, unknown> {
     // The settings the task applies (kept in its intent at launch), else the cluster's, else the
@@ -428,11 +425,15 @@ export function createGateway(
         // an unknown or broken release: the step's own input check will say so
       }
     const changedSettings = Array.isArray(intent?.changedSettings) ? intent.changedSettings : [];
-    const peer = (m: { id: string; hostname: string; roles: string[]; hardware?: Hardware }) => ({
+    const planned = (cluster?.networks.length ?? 0) > 0;
+    const peer = (m: Partial<StepPeer> & { id: string; hostname: string }) => ({
       id: m.id,
       hostname: m.hostname,
-      roles: m.roles,
-      addresses: reportedAddresses(m.hardware),
+      roles: m.roles ?? [],
+      addresses:
+        planned && m.addresses && Object.keys(m.addresses).length > 0
+          ? m.addresses
+          : reportedAddresses(m.hardware),
       provisioningMac: m.hardware?.nics.find((n) => n.pxe)?.mac ?? m.hardware?.nics[0]?.mac,
     });
     const self = {
@@ -440,6 +441,7 @@ export function createGateway(
       hostname: node.hostname,
       roles: facts?.roles ?? [],
       hardware: facts?.hardware,
+      addresses: facts?.addresses ?? {},
     };
     return {
       task: { id: d.task.id, kind: d.task.kind, mode: d.task.mode === "noop" ? "noop" : "apply" },
@@ -451,13 +453,13 @@ export function createGateway(
             kind: cluster.kind,
             releaseId: cluster.releaseId,
             settings,
-            networks: reportedNetworks(members.map((m) => m.hardware)),
+            networks: planned
+              ? cluster.networks
+              : reportedNetworks(members.flatMap((m) => (m.hardware ? [m.hardware] : []))),
           }
         : null,
       node: { ...peer(self), hardware: facts?.hardware ?? null },
-      nodes: (members.some((m) => m.id === node.id) ? members : [...members, self]).map((m) =>
-        peer(m as { id: string; hostname: string; roles: string[]; hardware?: Hardware }),
-      ),
+      nodes: (members.some((m) => m.id === node.id) ? members : [...members, self]).map(peer),
       changes: { addedNodes: [], removedNodes: [], changedSettings },
     };
   }

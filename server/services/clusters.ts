@@ -15,7 +15,8 @@ import type { ServiceContext } from "./context";
 import { eq } from "drizzle-orm";
 import { clusters } from "../../db/schema";
 import type { Settings } from "../../domain/model";
-import { requireBundle, requireRelease } from "./releases";
+import { effectiveBundle, requireRelease } from "./releases";
+import { effectiveSettings } from "../../domain/release/pack";
 
 export async function listClusters(
   ctx: Pick<ServiceContext, "db">,
@@ -78,7 +79,7 @@ export async function clusterSettings(ctx: Pick<ServiceContext, "db">, id: strin
     .where(eq(clusters.id, id));
   if (!row) throw new CairnError("cluster.not-found", { ref: id });
   return {
-    settings: row.settings ?? requireBundle(row.releaseId).manifest.settings.defaults,
+    settings: effectiveSettings(await effectiveBundle(ctx.db, row.releaseId), row.settings),
     own: row.settings !== null,
   };
 }

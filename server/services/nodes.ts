@@ -10,7 +10,7 @@ import type { Db } from "../../db/client";
 import { CairnError } from "../../domain/errors";
 import { eq, inArray } from "drizzle-orm";
 import { clusters, nodes } from "../../db/schema";
-import { requireBundle } from "./releases";
+import { effectiveBundle } from "./releases";
 import {
   assertNodeTransition,
   type assignNodesRequest,
@@ -168,7 +168,7 @@ export async function assignNodes(ctx: ServiceContext, input: z.output<typeof as
       .from(clusters)
       .where(eq(clusters.id, input.clusterId));
     if (!cluster) throw new CairnError("cluster.not-found", { ref: input.clusterId });
-    const catalog = requireBundle(cluster.releaseId).catalog;
+    const catalog = (await effectiveBundle(tx, cluster.releaseId)).catalog;
     // The release's roles and the roles defined on this cluster from the release's services.
     const known = [...catalog.roles.map((r) => r.name), ...cluster.customRoles.map((r) => r.name)];
     for (const role of input.roles)

@@ -15,7 +15,7 @@ import { changedSettingPaths } from "../../domain/settings/diff";
 import { expandPlan } from "../../domain/taskgraph/plan";
 import { clusterSettings } from "./clusters";
 import type { ServiceContext } from "./context";
-import { requireBundle } from "./releases";
+import { effectiveBundle } from "./releases";
 
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -44,7 +44,7 @@ export async function planOperation(
     .from(clusters)
     .where(eq(clusters.id, input.clusterId));
   if (!cluster) throw new CairnError("cluster.not-found", { ref: input.clusterId });
-  const bundle = requireBundle(cluster.releaseId);
+  const bundle = await effectiveBundle(ctx.db, cluster.releaseId);
   const graph = bundle.graphs[input.operation];
   const members = await ctx.db
     .select({ id: nodes.id, hostname: nodes.hostname, roles: nodes.roles, status: nodes.status })

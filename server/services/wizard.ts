@@ -68,7 +68,7 @@ import type { ServiceContext } from "./context";
 import { currentLicense, licenseClaimsInForce } from "./licenses";
 import { assignNodes } from "./nodes";
 import { planOperation, type Operation } from "./operation-plan";
-import { requireBundle } from "./releases";
+import { effectiveBundle } from "./releases";
 import { launch } from "./tasks";
 import type { z } from "zod";
 
@@ -119,7 +119,7 @@ export async function buildClusterState(
 ): Promise<LoadedDraft> {
   const draft = await getDraft(ctx.db, { clusterId, lock: options.lock ?? false });
   if (!draft) throw new CairnError("cluster.not-found", { ref: clusterId });
-  const bundle = requireBundle(draft.releaseId);
+  const bundle = await effectiveBundle(ctx.db, draft.releaseId);
   const members = await listMembers(ctx.db, { clusterId });
   const regionDeployed = await isRegionDeployed(ctx.db, { regionId: draft.regionId });
   const clusterDeployed = await isClusterDeployed(ctx.db, { clusterId });

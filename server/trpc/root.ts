@@ -5,6 +5,7 @@ import { healthRouter } from "./routers/health";
 import { labRouter } from "./routers/lab";
 import { licenseRouter } from "./routers/license";
 import { nodeRouter, tokenRouter } from "./routers/node";
+import { packRouter } from "./routers/pack";
 import { regionRouter } from "./routers/region";
 import { releaseRouter } from "./routers/release";
 import { setupRouter } from "./routers/setup";
@@ -25,6 +26,7 @@ export const appRouter = createTRPCRouter({
   lab: labRouter,
   wizard: wizardRouter,
   license: licenseRouter,
+  pack: packRouter,
 });
 
 export type AppRouter = typeof appRouter;
