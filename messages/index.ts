@@ -7,6 +7,8 @@
 import type { Locale } from "../domain/i18n";
 import consoleEn from "./en.json";
 import consoleZh from "./zh-CN.json";
+import installEn from "./install.en.json";
+import installZh from "./install.zh-CN.json";
 import packsEn from "./packs.en.json";
 import packsZh from "./packs.zh-CN.json";
 import tasksEn from "./tasks.en.json";
@@ -17,8 +19,20 @@ import wizardZh from "./wizard.zh-CN.json";
 type Catalog = Record<string, unknown>;
 
 export const CATALOG_PARTS: Record<Locale, Record<string, Catalog>> = {
-  en: { console: consoleEn, tasks: tasksEn, wizard: wizardEn, packs: packsEn },
-  "zh-CN": { console: consoleZh, tasks: tasksZh, wizard: wizardZh, packs: packsZh },
+  en: {
+    console: consoleEn,
+    tasks: tasksEn,
+    wizard: wizardEn,
+    packs: packsEn,
+    install: installEn,
+  },
+  "zh-CN": {
+    console: consoleZh,
+    tasks: tasksZh,
+    wizard: wizardZh,
+    packs: packsZh,
+    install: installZh,
+  },
 };
 
 export function messagesFor(locale: Locale): Catalog {

@@ -9,7 +9,7 @@ import { useDateTime } from "@/components/format";
 import { LoadMore } from "@/components/lists/load-more";
 import { SortHeader, type SortState } from "@/components/lists/sort-header";
 import { useMe } from "@/components/use-me";
-import { Button } from "@/components/ui/button";
+import { Button, buttonVariants } from "@/components/ui/button";
 import { Badge, PageHeader } from "@/components/ui/card";
 import { Input, Select } from "@/components/ui/input";
 import { Table, Td, Th } from "@/components/ui/table";
@@ -29,7 +29,10 @@ export function ClusterList() {
   const params = useSearchParams();
   const { canOperate } = useMe();
   const regionId = params.get("region") || undefined;
-  const [sort, setSort] = useState<SortState<(typeof CLUSTER_SORT)[number]>>({ sort: "name", order: "asc" });
+  const [sort, setSort] = useState<SortState<(typeof CLUSTER_SORT)[number]>>({
+    sort: "name",
+    order: "asc",
+  });
   const [search, setSearch] = useState("");
   const [status, setStatus] = useState<ClusterStatus | "">("");
   const [kind, setKind] = useState<ClusterKind | "">("");
@@ -62,11 +65,38 @@ export function ClusterList() {
       <PageHeader
         title={t("title")}
         description={t("description")}
-        actions={canOperate ? <Button onClick={() => setCreating(true)}>{t("create")}</Button> : undefined}
+        actions={
+          canOperate ? (
+            <div className="flex gap-2">
+              <Link
+                href="/install"
+                className={buttonVariants({ variant: "primary" })}
+                data-testid="install-cluster"
+              >
+                {t("install")}
+              </Link>
+              <Button variant="secondary" onClick={() => setCreating(true)}>
+                {t("create")}
+              </Button>
+            </div>
+          ) : undefined
+        }
       />
       <div className="mb-3 flex flex-wrap gap-2">
-        <Input type="search" aria-label={tc("search")} placeholder={tc("search")} className="max-w-xs" value={search} onChange={(e) => setSearch(e.target.value)} />
-        <Select aria-label={t("status")} className="w-40" value={status} onChange={(e) => setStatus(e.target.value as ClusterStatus | "")}>
+        <Input
+          type="search"
+          aria-label={tc("search")}
+          placeholder={tc("search")}
+          className="max-w-xs"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+        <Select
+          aria-label={t("status")}
+          className="w-40"
+          value={status}
+          onChange={(e) => setStatus(e.target.value as ClusterStatus | "")}
+        >
           <option value="">{t("anyStatus")}</option>
           {CLUSTER_STATUSES.map((s) => (
             <option key={s} value={s}>
@@ -74,7 +104,12 @@ export function ClusterList() {
             </option>
           ))}
         </Select>
-        <Select aria-label={t("kind")} className="w-44" value={kind} onChange={(e) => setKind(e.target.value as ClusterKind | "")}>
+        <Select
+          aria-label={t("kind")}
+          className="w-44"
+          value={kind}
+          onChange={(e) => setKind(e.target.value as ClusterKind | "")}
+        >
           <option value="">{t("anyKind")}</option>
           {CLUSTER_KINDS.map((k) => (
             <option key={k} value={k}>
@@ -99,10 +134,15 @@ export function ClusterList() {
           {rows.map((c) => (
             <tr key={c.id} className="hover:bg-zinc-50 dark:hover:bg-zinc-800/40">
               <Td>
-                <Link href={`/clusters/${c.id}`} className="font-mono text-sky-700 hover:underline dark:text-sky-400">
+                <Link
+                  href={`/clusters/${c.id}`}
+                  className="font-mono text-sky-700 hover:underline dark:text-sky-400"
+                >
                   {c.name}
                 </Link>
-                {c.displayName !== c.name ? <span className="ml-2 text-zinc-500">{c.displayName}</span> : null}
+                {c.displayName !== c.name ? (
+                  <span className="ml-2 text-zinc-500">{c.displayName}</span>
+                ) : null}
               </Td>
               <Td className="font-mono">{c.regionName}</Td>
               <Td>{t(`kinds.${c.kind}`)}</Td>
@@ -122,8 +162,18 @@ export function ClusterList() {
           ) : null}
         </tbody>
       </Table>
-      <LoadMore hasNextPage={list.hasNextPage} isFetching={list.isFetchingNextPage} onClick={() => list.fetchNextPage()} />
-      {canOperate ? <CreateClusterDialog open={creating} onClose={() => setCreating(false)} defaultRegionId={regionId} /> : null}
+      <LoadMore
+        hasNextPage={list.hasNextPage}
+        isFetching={list.isFetchingNextPage}
+        onClick={() => list.fetchNextPage()}
+      />
+      {canOperate ? (
+        <CreateClusterDialog
+          open={creating}
+          onClose={() => setCreating(false)}
+          defaultRegionId={regionId}
+        />
+      ) : null}
     </>
   );
 }

@@ -1,0 +1,5 @@
+import { RegionStep } from "@/components/wizard/region-step";
+
+export default function InstallPage() {
+  return <RegionStep />;
+}
