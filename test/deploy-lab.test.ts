@@ -13,6 +13,8 @@ import type { Database } from "../db/client";
 import { getTask, listTaskSteps } from "../db/queries/engine";
 import { readLog } from "../db/queries/logs";
 import { getRegionByName } from "../db/queries/regions";
+import { clusters, nodes } from "../db/schema";
+import { eq } from "drizzle-orm";
 import type { SessionUser } from "../server/auth";
 import { createWorkWaiter, type WorkWaiter } from "../server/engine/wake";
 import { createGateway } from "../server/gateway/gateway";
@@ -161,5 +163,35 @@ describe("deploy of the built-in release on lab nodes", () => {
     expect(update.lines.filter((l) => l === "changed /etc/chrony/chrony.conf")).toHaveLength(1);
     for (const [i, root] of roots.entries())
       expect(readFileSync(path.join(root, "etc/resolv.conf"), "utf8")).toBe(resolvBefore[i]);
+  }, 120_000);
+
+  it("steps get the cluster's saved networks and each node's planned addresses: /etc/hosts names the planned management addresses", async () => {
+    const members = (
+      await listNodes({ db: database.db }, { limit: 10, sort: "hostname", order: "asc", clusterId })
+    ).items;
+    // What the wizard's networks step stores: the networks, and the addresses IPAM planned.
+    await database.db
+      .update(clusters)
+      .set({
+        networks: [
+          { name: "management", cidr: "10.99.0.0/24", vlan: null, mtu: 1500, ranges: [], vips: [] },
+        ],
+      })
+      .where(eq(clusters.id, clusterId));
+    for (const [i, n] of members.entries())
+      await database.db
+        .update(nodes)
+        .set({ addresses: { management: `10.99.0.${11 + i}` } })
+        .where(eq(nodes.id, n.id));
+    const deploy = await run("apply");
+    expect(deploy.task.status, deploy.lines.join("\n")).toBe("succeeded");
+    for (const n of members) {
+      const hosts = readFileSync(
+        path.join(labNodeDirs(dirs.dir, n.hostname).root, "etc/hosts"),
+        "utf8",
+      );
+      for (const i of members.keys()) expect(hosts).toContain(`10.99.0.${11 + i}`);
+      expect(hosts).toMatch(new RegExp(`10\\.99\\.0\\.\\d+\\s+${members[0]!.hostname}`));
+    }
   }, 120_000);
 });
