@@ -280,29 +280,18 @@ export async function lockAttemptWithStep(
 ): Promise<
   { task?: TaskRow; attempt: AttemptRow; step: StepRow; dependents: StepRow[] } | undefined
 > {
-  const [r] = await rows<{ t: Json | null; a: Json; s: Json; d: Json[] | null }>(
+  if (params.forEnding)
+    return (await lockAttemptsForEnding(db, { attemptIds: [params.attemptId] })).get(
+      params.attemptId,
+    );
+  const [r] = await rows<{ a: Json; s: Json }>(
     db,
-    params.forEnding
-      ? sql`select to_jsonb(t) as t, to_jsonb(a) as a, to_jsonb(s) as s,
-            (select jsonb_agg(to_jsonb(d)) from (
-               select d.* from step_dep e
-               join step d on d.task_id = e.task_id and d.key = e.to_key
-               where e.task_id = s.task_id and e.from_key = s.key and d.status = 'blocked'
-               order by d.id for update of d) d) as d
-          from task t join attempt a on a.task_id = t.id join step s on s.id = a.step_id
-          where a.id = ${params.attemptId}
-          for key share of t for update of a, s`
-      : sql`select null as t, to_jsonb(a) as a, to_jsonb(s) as s, null as d
-          from attempt a join step s on s.id = a.step_id
-          where a.id = ${params.attemptId} for update of a`,
+    sql`select to_jsonb(a) as a, to_jsonb(s) as s
+      from attempt a join step s on s.id = a.step_id
+      where a.id = ${params.attemptId} for update of a`,
   );
   return r
-    ? {
-        ...(r.t ? { task: taskFromJson(r.t) } : {}),
-        attempt: attemptFromJson(r.a),
-        step: stepFromJson(r.s),
-        dependents: (r.d ?? []).map(stepFromJson),
-      }
+    ? { attempt: attemptFromJson(r.a), step: stepFromJson(r.s), dependents: [] as StepRow[] }
     : undefined;
 }
 
@@ -413,7 +402,11 @@ const textArray = (values: string[]) =>
     sql`, `,
   )}]::text[]`;
 
-/** lockAttemptWithStep(forEnding) for many attempts in one statement, in attempt id order. */
+/**
+ * The attempts (locked) with everything their endings may change, in one statement, in attempt
+ * id order: each attempt's task under `key share`, its step, and the step's blocked dependents
+ * (locked in id order, so concurrent endings lock shared dependents in the same order).
+ */
 export async function lockAttemptsForEnding(db: Db, params: { attemptIds: string[] }) {
   const found = await rows<{ t: Json; a: Json; s: Json; d: Json[] | null }>(
     db,

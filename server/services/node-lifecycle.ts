@@ -66,36 +66,14 @@ export async function syncNodesOnTaskStart(db: Db, now: Date): Promise<number> {
         .selectDistinct({ nodeId: steps.nodeId })
         .from(steps)
         .where(and(eq(steps.taskId, id), eq(steps.kind, "step")));
-      const uuids = members
-        .map((m) => m.nodeId)
-        .filter((n): n is string => Boolean(n && /^[0-9a-f-]{36}$/.test(n)));
-      const rows = uuids.length
-        ? await tx
-            .select({ id: nodes.id, status: nodes.status })
-            .from(nodes)
-            .where(inArray(nodes.id, uuids))
-            .for("update")
-        : [];
-      const events = [];
-      for (const row of rows) {
-        if (row.status === to || !canTransitionNode(row.status, to)) continue;
-        await tx.update(nodes).set({ status: to, updatedAt: now }).where(eq(nodes.id, row.id));
-        events.push({
-          nodeId: row.id,
-          type: "status",
-          fromStatus: row.status,
-          toStatus: to,
-          actor: `task ${task.id}`,
-          data: { taskId: task.id, operation: task.kind },
-          at: now,
-        });
-      }
-      await insertNodeEvents(tx, events);
+      const moved = await moveNodes(tx, task, members, now, (row) =>
+        row.status !== to && canTransitionNode(row.status, to) ? to : null,
+      );
       await tx
         .update(tasks)
         .set({ intent: { ...task.intent, nodesStarted: run } })
         .where(eq(tasks.id, id));
-      return events.length;
+      return moved;
     });
   return moved;
 }
@@ -128,18 +106,7 @@ export async function syncNodesAfterTasks(db: Db, now: Date): Promise<number> {
         .from(steps)
         .where(and(eq(steps.taskId, id), eq(steps.kind, "step")))
         .groupBy(steps.nodeId)) as { nodeId: string | null; failed: boolean; done: boolean }[];
-      const ids = outcomes.map((o) => o.nodeId).filter((n): n is string => Boolean(n));
-      // Node ids of engine-only tests are not nodes; only real node rows move.
-      const uuids = ids.filter((n) => /^[0-9a-f-]{36}$/.test(n));
-      const rows = uuids.length
-        ? await tx
-            .select({ id: nodes.id, status: nodes.status })
-            .from(nodes)
-            .where(inArray(nodes.id, uuids))
-            .for("update")
-        : [];
-      const events = [];
-      for (const row of rows) {
+      const moved = await moveNodes(tx, task, outcomes, now, (row) => {
         const o = outcomes.find((x) => x.nodeId === row.id)!;
         const to: LifecycleStatus | null = o.failed
           ? "error"
@@ -148,24 +115,53 @@ export async function syncNodesAfterTasks(db: Db, now: Date): Promise<number> {
             : row.status === OPERATION_RUNNING[task.kind]
               ? "error"
               : null;
-        if (!to || to === row.status || !reachable(row.status, to, task.kind)) continue;
-        await tx.update(nodes).set({ status: to, updatedAt: now }).where(eq(nodes.id, row.id));
-        events.push({
-          nodeId: row.id,
-          type: "status",
-          fromStatus: row.status,
-          toStatus: to,
-          actor: `task ${task.id}`,
-          data: { taskId: task.id, operation: task.kind, taskStatus: task.status },
-          at: now,
-        });
-      }
-      await insertNodeEvents(tx, events);
+        return to && to !== row.status && reachable(row.status, to, task.kind) ? to : null;
+      });
       await tx
         .update(tasks)
         .set({ intent: { ...task.intent, nodesSynced: end } })
         .where(eq(tasks.id, id));
-      return events.length;
+      return moved;
     });
   return moved;
+}
+
+/**
+ * Moves the task's nodes (locked) where `decide` says, each move recorded as a node event naming
+ * the task. Node ids of engine-only tests are not nodes; only real node rows move.
+ */
+async function moveNodes(
+  tx: Db,
+  task: typeof tasks.$inferSelect,
+  members: { nodeId: string | null }[],
+  now: Date,
+  decide: (row: { id: string; status: LifecycleStatus }) => LifecycleStatus | null,
+): Promise<number> {
+  const uuids = members
+    .map((m) => m.nodeId)
+    .filter((n): n is string => Boolean(n && /^[0-9a-f-]{36}$/.test(n)));
+  const rows = uuids.length
+    ? await tx
+        .select({ id: nodes.id, status: nodes.status })
+        .from(nodes)
+        .where(inArray(nodes.id, uuids))
+        .for("update")
+    : [];
+  const events = [];
+  for (const row of rows) {
+    const to = decide(row);
+    if (!to) continue;
+    await tx.update(nodes).set({ status: to, updatedAt: now }).where(eq(nodes.id, row.id));
+    events.push({
+      nodeId: row.id,
+      type: "status",
+      fromStatus: row.status,
+      toStatus: to,
+      actor: `task ${task.id}`,
+      data: { taskId: task.id, operation: task.kind, taskStatus: task.status },
+      at: now,
+    });
+  }
+  await insertNodeEvents(tx, events);
+  return events.length;
 }
