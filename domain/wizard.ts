@@ -424,6 +424,42 @@ export function networkFieldPath(
   return index === -1 ? field : `networks.${index}${rest}`;
 }
 
+/**
+ * What the networks step of a new draft starts from: the usual split of a private cloud (documentation
+ * ranges), for the operator to edit before saving. Nothing is stored until the operator saves.
+ */
+export const SUGGESTED_NETWORKS: readonly Network[] = [
+  {
+    name: "provisioning",
+    cidr: "10.20.0.0/24",
+    vlan: null,
+    gateway: "10.20.0.1",
+    mtu: 1500,
+    ranges: [],
+    vips: [],
+  },
+  {
+    name: "management",
+    cidr: "10.0.0.0/24",
+    vlan: 101,
+    gateway: "10.0.0.1",
+    mtu: 1500,
+    ranges: [],
+    vips: [{ name: "internal", address: "10.0.0.10" }],
+  },
+  { name: "storage", cidr: "10.1.0.0/24", vlan: 102, mtu: 9000, ranges: [], vips: [] },
+  {
+    name: "public",
+    cidr: "203.0.113.0/24",
+    vlan: null,
+    gateway: "203.0.113.1",
+    mtu: 1500,
+    ranges: [{ start: "203.0.113.100", end: "203.0.113.250", purpose: "floating" }],
+    vips: [{ name: "public", address: "203.0.113.10" }],
+  },
+  { name: "tenant", cidr: "10.2.0.0/24", vlan: 103, mtu: 1500, ranges: [], vips: [] },
+];
+
 // ---------- disks ----------
 
 export type DiskUse = "os" | "osd" | "unused";

@@ -8,45 +8,13 @@ import { Button } from "@/components/ui/button";
 import { Card, PageHeader } from "@/components/ui/card";
 import { Input, Select } from "@/components/ui/input";
 import { NETWORK_NAMES, type Network, type NetworkName } from "@/domain/model";
+import { SUGGESTED_NETWORKS } from "@/domain/wizard";
 import { cairnErrorOf } from "@/lib/errors";
 import { useTRPC } from "@/lib/trpc";
 import { useCairnLocale } from "@/lib/use-locale";
 import { cn } from "@/lib/utils";
 import { StepFooter } from "./step-footer";
 import { useWizard, useWizardUpdate } from "./use-wizard";
-
-/** What a new draft starts from: the usual split of a private cloud, for the operator to edit. */
-const TEMPLATE: Network[] = [
-  {
-    name: "provisioning",
-    cidr: "10.20.0.0/24",
-    vlan: null,
-    gateway: "10.20.0.1",
-    mtu: 1500,
-    ranges: [],
-    vips: [],
-  },
-  {
-    name: "management",
-    cidr: "10.0.0.0/24",
-    vlan: 101,
-    gateway: "10.0.0.1",
-    mtu: 1500,
-    ranges: [],
-    vips: [{ name: "internal", address: "10.0.0.10" }],
-  },
-  { name: "storage", cidr: "10.1.0.0/24", vlan: 102, mtu: 9000, ranges: [], vips: [] },
-  {
-    name: "public",
-    cidr: "203.0.113.0/24",
-    vlan: null,
-    gateway: "203.0.113.1",
-    mtu: 1500,
-    ranges: [{ start: "203.0.113.100", end: "203.0.113.250", purpose: "floating" }],
-    vips: [{ name: "public", address: "203.0.113.10" }],
-  },
-  { name: "tenant", cidr: "10.2.0.0/24", vlan: 103, mtu: 1500, ranges: [], vips: [] },
-];
 
 function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
@@ -69,7 +37,7 @@ export function NetworksStep({ clusterId }: { clusterId: string }) {
   const update = useWizardUpdate(clusterId);
   const state = wizard.data!;
   const [networks, setNetworks] = useState<Network[]>(() =>
-    state.networks.length ? state.networks : TEMPLATE,
+    state.networks.length ? state.networks : [...SUGGESTED_NETWORKS],
   );
   const dirty = JSON.stringify(networks) !== JSON.stringify(state.networks);
   const checked = useDebounced(networks, 300);

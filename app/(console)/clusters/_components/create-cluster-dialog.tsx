@@ -2,13 +2,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
+import { ClusterFields, type ClusterFieldValues } from "@/components/clusters/cluster-fields";
 import { ErrorNotice } from "@/components/error-notice";
 import { serverFieldMessages, validate, type FieldMessages } from "@/components/forms";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
-import { Field, Input, Select } from "@/components/ui/input";
-import { CLUSTER_KINDS } from "@/domain/model";
+import { Field, Select } from "@/components/ui/input";
 import { createClusterRequest } from "@/domain/region";
 import { cairnErrorOf } from "@/lib/errors";
 import { useTRPC } from "@/lib/trpc";
@@ -32,32 +32,28 @@ export function CreateClusterDialog({
   const regions = useQuery(
     trpc.region.list.queryOptions({ limit: 200, sort: "name" }, { enabled: open }),
   );
-  // Only valid bundles can build a cluster (an invalid one is listed on the Releases page with its
-  // problems).
-  const releases = useQuery(
-    trpc.release.list.queryOptions(undefined, {
-      enabled: open,
-      select: (list) => list.filter((r) => r.ok),
-    }),
-  );
-  const [values, setValues] = useState({
+  const [values, setValues] = useState<ClusterFieldValues & { regionId: string }>({
     regionId: defaultRegionId ?? "",
     name: "",
     displayName: "",
-    kind: "hyperconverged" as (typeof CLUSTER_KINDS)[number],
+    kind: "hyperconverged",
     releaseId: "",
   });
   const [fields, setFields] = useState<FieldMessages>({});
 
-  // Fill sensible defaults once the choices are known: the only region, the newest release.
+  const change = useCallback(
+    (patch: Partial<ClusterFieldValues>) => setValues((v) => ({ ...v, ...patch })),
+    [],
+  );
+
+  // The only region, once the choices are known.
   useEffect(() => {
     setValues((v) => ({
       ...v,
       regionId:
         v.regionId || (regions.data?.items.length === 1 ? (regions.data.items[0]?.id ?? "") : ""),
-      releaseId: v.releaseId || (releases.data?.at(-1)?.id ?? ""),
     }));
-  }, [regions.data, releases.data]);
+  }, [regions.data]);
 
   const create = useMutation(
     trpc.cluster.create.mutationOptions({
@@ -97,60 +93,13 @@ export function CreateClusterDialog({
             ))}
           </Select>
         </Field>
-        <Field label={t("name")} htmlFor="cluster-name" error={fields.name} help={t("nameHelp")}>
-          <Input
-            id="cluster-name"
-            className="font-mono"
-            value={values.name}
-            onChange={(e) => setValues((v) => ({ ...v, name: e.target.value }))}
-            aria-invalid={Boolean(fields.name)}
-          />
-        </Field>
-        <Field
-          label={t("displayName")}
-          htmlFor="cluster-display"
-          error={fields.displayName}
-          help={t("displayNameHelp")}
-        >
-          <Input
-            id="cluster-display"
-            value={values.displayName}
-            onChange={(e) => setValues((v) => ({ ...v, displayName: e.target.value }))}
-          />
-        </Field>
-        <Field
-          label={t("kind")}
-          htmlFor="cluster-kind"
-          error={fields.kind}
-          help={t(`kindHelp.${values.kind}`)}
-        >
-          <Select
-            id="cluster-kind"
-            value={values.kind}
-            onChange={(e) =>
-              setValues((v) => ({ ...v, kind: e.target.value as (typeof CLUSTER_KINDS)[number] }))
-            }
-          >
-            {CLUSTER_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {t(`kinds.${k}`)}
-              </option>
-            ))}
-          </Select>
-        </Field>
-        <Field label={t("release")} htmlFor="cluster-release" error={fields.releaseId}>
-          <Select
-            id="cluster-release"
-            value={values.releaseId}
-            onChange={(e) => setValues((v) => ({ ...v, releaseId: e.target.value }))}
-          >
-            {releases.data?.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.id} — {r.description[locale]}
-              </option>
-            ))}
-          </Select>
-        </Field>
+        <ClusterFields
+          idPrefix="cluster"
+          values={values}
+          onChange={change}
+          fields={fields}
+          enabled={open}
+        />
         {create.error && !cairnErrorOf(create.error)?.fields ? (
           <ErrorNotice error={create.error} />
         ) : null}
