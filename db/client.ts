@@ -120,8 +120,11 @@ export async function openDatabase(config: DbConfig): Promise<Database> {
       max: config.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
     });
-    // An idle client that loses its server emits 'error'; without a listener that kills the process.
+    // A client that loses its server emits 'error' — idle in the pool, or checked out between two
+    // statements of a transaction — and without a listener that kills the process. The loss still
+    // reaches the caller: the client's next (or current) query fails with a connection error.
     pool.on("error", () => {});
+    pool.on("connect", (client) => client.on("error", () => {}));
     try {
       const client = await pool.connect();
       client.release();

@@ -509,10 +509,10 @@ interface Pending {
  * Group commit for reports that end attempts. No timer and no added latency: a report arriving
  * while fewer than BATCHES_IN_FLIGHT batches run starts one at once; reports arriving meanwhile
  * wait and go together in the next. A batch of one is the ordinary path. A batch takes the
- * common case only — every report ends its attempt successfully (or for a retry), needs no slot,
- * finishes no barrier and leaves its task running — and anything else (a refusal, a failure, the
- * last step, a limited group, two reports touching one step) makes the whole batch roll back and
- * each report run alone on the ordinary path, as if never batched.
+ * common case only — every report ends its attempt successfully (or for a retry), needs no slot
+ * and finishes no barrier, in a running task — and anything else (a refusal, a failure, a limited
+ * group, two reports touching one step) makes the whole batch roll back and each report run
+ * alone on the ordinary path, as if never batched.
  */
 class ReportBatcher {
   private queue: Pending[] = [];
@@ -574,6 +574,8 @@ async function reportBatch(db: Db, batch: Pending[]): Promise<ReportAndClaim[]> 
     const stepWrites: DependentWrite[] = [];
     const touched = new Set<string>();
     const results: ReportResult[][] = [];
+    /** Tasks where a report closed the last open entry of its branch, with the report's time. */
+    const finishing = new Map<string, number>();
     for (const { params, opts } of batch) {
       const found = locked.get(params.attemptId);
       if (!found || found.attempt.nodeId !== params.nodeId) throw new NotBatchable();
@@ -610,8 +612,7 @@ async function reportBatch(db: Db, batch: Pending[]): Promise<ReportAndClaim[]> 
         now,
       );
       if (ended.ignored || ended.state.status === "failed") throw new NotBatchable();
-      let open = !FINAL_STEP.has(ended.state.status);
-      if (!open) {
+      if (FINAL_STEP.has(ended.state.status)) {
         const level = dependentsLevel(
           { key: step.key, status: ended.state.status },
           found.dependents,
@@ -619,9 +620,10 @@ async function reportBatch(db: Db, batch: Pending[]): Promise<ReportAndClaim[]> 
           opts,
           params.nodeId,
         );
-        // A finished barrier walks further through the plan; nothing open may end the task.
-        if (level.finished.length > 0 || !level.open) throw new NotBatchable();
-        open = true;
+        // A finished barrier walks further through the plan: the ordinary path does that.
+        if (level.finished.length > 0) throw new NotBatchable();
+        // Nothing of this branch is open any more: the task may be finished (decided below).
+        if (!level.open) finishing.set(task.id, now);
         stepWrites.push(...level.writes);
       }
       const patch = attemptPatch(state);
@@ -637,6 +639,10 @@ async function reportBatch(db: Db, batch: Pending[]): Promise<ReportAndClaim[]> 
       results.push(params.events.map((): ReportResult => ({ accepted: true, attempt: row })));
     }
     await writeEndings(tx, { attempts: attemptWrites, steps: stepWrites, channel: WORK_CHANNEL });
+    // As attemptEnded does: under the task's `no key update` lock, endings of one task decide one
+    // after another whether it is finished.
+    for (const [taskId, now] of finishing)
+      await progress(tx, taskId, now, await lockTaskForProgress(tx, { taskId }));
     // Every reporting node's next attempt, in one statement. A step that needs a slot of a
     // limited group is left to the node's own poll.
     const candidates = await lockClaimCandidatesForNodes(tx, { nodeIds: [...nodes] });
