@@ -12,6 +12,7 @@
  * file, so a node needs nothing but Node.js.
  */
 import { spawnSync } from "node:child_process";
+import { accessSync, constants, existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createTwoFilesPatch } from "diff";
@@ -29,15 +30,30 @@ export interface StepContext {
   writeFile(rel: string, content: string, options?: { mode?: number }): Promise<Change>;
   removeFile(rel: string): Promise<Change>;
   readFile(rel: string): Promise<string | null>;
-  /** Runs a command (apply only; in noop it is printed). Throws with its output on failure. */
-  run(command: string, args: string[], options?: { inNoop?: boolean }): string;
-  /** Whether a command exists on this machine's PATH. */
+  /**
+   * Runs a command (apply only; in noop it is printed, unless `inNoop`), found as `which` finds
+   * it, with `input` on its standard input. Throws with its output on failure.
+   */
+  run(command: string, args: string[], options?: { inNoop?: boolean; input?: string }): string;
+  /** Where a command is: on PATH, or in the sbin folders a non-root PATH leaves out; else null. */
+  which(command: string): string | null;
+  /** Whether `which` finds the command. */
   has(command: string): boolean;
   log(line: string): void;
   changes: { path: string; change: Change }[];
 }
 
 export class StepError extends Error {}
+
+/**
+ * Where system tools live that a non-root PATH (Debian's default) does not include;
+ * CAIRN_SBIN_DIRS (colon-separated) replaces the list.
+ */
+function sbinDirs(): string[] {
+  const set = process.env.CAIRN_SBIN_DIRS;
+  if (set !== undefined) return set.split(path.delimiter).filter(Boolean);
+  return ["/usr/local/sbin", "/usr/sbin", "/sbin"];
+}
 
 export function contextFrom(
   input: StepContract,
@@ -124,7 +140,10 @@ export function contextFrom(
         return "";
       }
       out(`$ ${line}`);
-      const r = spawnSync(command, args, { encoding: "utf8" });
+      const r = spawnSync(ctx.which(command) ?? command, args, {
+        encoding: "utf8",
+        ...(options.input !== undefined ? { input: options.input } : {}),
+      });
       if (r.error) throw new StepError(`${command}: ${r.error.message}`);
       if (r.status !== 0)
         throw new StepError(
@@ -132,11 +151,25 @@ export function contextFrom(
         );
       return r.stdout;
     },
+    which(command) {
+      if (command.includes("/")) return existsSync(command) ? command : null;
+      const dirs = [
+        ...(process.env.PATH ?? "").split(path.delimiter).filter(Boolean),
+        ...sbinDirs(),
+      ];
+      for (const dir of dirs) {
+        const file = path.join(dir, command);
+        try {
+          accessSync(file, constants.X_OK);
+          return file;
+        } catch {
+          // not here
+        }
+      }
+      return null;
+    },
     has(command) {
-      const r = spawnSync("sh", ["-c", `command -v ${JSON.stringify(command)}`], {
-        encoding: "utf8",
-      });
-      return r.status === 0;
+      return ctx.which(command) !== null;
     },
   };
   return ctx;

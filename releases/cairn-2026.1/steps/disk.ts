@@ -32,7 +32,6 @@ import {
   type Signature,
 } from "../../../domain/release/disk/apply";
 import { StepError, type StepContext } from "../../sdk/step";
-import { findTool } from "./dnsmasq";
 
 export interface DiskTarget {
   /** What sfdisk acts on: the image file or the block device. */
@@ -88,7 +87,7 @@ export function readDisk(
 export default async function diskLayout(ctx: StepContext): Promise<void> {
   const plan = osDiskPlanOf(ctx.input.node);
   const tool = (name: string) => {
-    const found = findTool(ctx, name);
+    const found = ctx.which(name);
     if (!found)
       throw new StepError(
         `${name} is not installed on ${ctx.input.node.hostname}: install util-linux and fdisk (apt-get install fdisk), then retry`,

@@ -28,14 +28,6 @@ import {
 } from "../../../domain/release/provisioning/dnsmasq";
 import { StepError, type Change, type StepContext } from "../../sdk/step";
 
-/** A tool on PATH, or in the sbin folders a non-root PATH leaves out; null when absent. */
-export function findTool(ctx: Pick<StepContext, "has">, name: string): string | null {
-  if (ctx.has(name)) return name;
-  for (const dir of ["/usr/sbin", "/sbin", "/usr/local/sbin"])
-    if (existsSync(path.join(dir, name))) return path.join(dir, name);
-  return null;
-}
-
 /**
  * Runs `dnsmasq --test` on the configuration text (from a scratch file: nothing under the root
  * is touched). Throws a StepError quoting dnsmasq when the configuration is invalid.
@@ -80,7 +72,7 @@ export default async function provisioningNetwork(ctx: StepContext): Promise<voi
   );
   for (const s of files.skipped) ctx.log(`note: ${s.hostname}: ${s.reason}`);
 
-  const dnsmasq = findTool(ctx, "dnsmasq");
+  const dnsmasq = ctx.which("dnsmasq");
   if (dnsmasq)
     ctx.log(`dnsmasq --test: ${checkDnsmasqConfig(dnsmasq, files.conf, files.paths.conf)}`);
   else if (realNode)

@@ -19,14 +19,17 @@ let dispose: () => Promise<void>;
 beforeEach(async () => ({ root, dispose } = await tempRoot()));
 afterEach(() => dispose());
 
-/** Runs `body` with PATH replaced, for steps that look up their tools on PATH. */
+/** Runs `body` with only `dirs` to find tools in (PATH replaced, no sbin folders). */
 async function withPath<T>(dirs: string[], body: () => Promise<T>): Promise<T> {
-  const saved = process.env.PATH;
+  const saved = { path: process.env.PATH, sbin: process.env.CAIRN_SBIN_DIRS };
   process.env.PATH = dirs.join(path.delimiter);
+  process.env.CAIRN_SBIN_DIRS = "";
   try {
     return await body();
   } finally {
-    process.env.PATH = saved;
+    process.env.PATH = saved.path;
+    if (saved.sbin === undefined) delete process.env.CAIRN_SBIN_DIRS;
+    else process.env.CAIRN_SBIN_DIRS = saved.sbin;
   }
 }
 

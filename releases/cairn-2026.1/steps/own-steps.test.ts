@@ -123,3 +123,21 @@ describe("decommission", () => {
     expect(readFileSync(path.join(r.root, "etc/keep.conf"), "utf8")).toBe("mine\n");
   });
 });
+
+describe("the step SDK's commands", () => {
+  it("finds tools in the sbin folders a non-root PATH leaves out, and feeds a command's stdin", () => {
+    const { ctx } = run(async () => {});
+    const path0 = process.env.PATH;
+    process.env.PATH = "/bin:/usr/bin";
+    try {
+      // sfdisk (fdisk) lives in /usr/sbin or /sbin on Debian; CI installs it.
+      expect(ctx.which("sfdisk")).toMatch(/^\/(usr\/)?sbin\/sfdisk$/);
+      expect(ctx.has("sfdisk")).toBe(true);
+      expect(ctx.which("no-such-tool-cairn")).toBeNull();
+      expect(ctx.has("no-such-tool-cairn")).toBe(false);
+      expect(ctx.run("cat", [], { inNoop: true, input: "from stdin" })).toBe("from stdin");
+    } finally {
+      process.env.PATH = path0;
+    }
+  });
+});

@@ -41,7 +41,6 @@ import {
 } from "../../../domain/release/services/kubeadm";
 import { topologyOf } from "../../../domain/release/services/topology";
 import { StepError, type StepContext } from "../../sdk/step";
-import { findTool } from "./dnsmasq";
 
 /** Whether a real node's ceph cluster exists already (cephadm bootstrap wrote its config). */
 export const CEPH_CONF_PATH = "etc/ceph/ceph.conf";
@@ -84,7 +83,7 @@ export async function deployServices(
   options: ServicesOptions = {},
 ): Promise<void> {
   const realNode = options.realNode ?? ctx.root === "/";
-  const locate = options.locate ?? ((tool: string) => findTool(ctx, tool));
+  const locate = options.locate ?? ((tool: string) => ctx.which(tool));
   const { input } = ctx;
   const topology = topologyOf(input);
   const self = topology.nodes.find((n) => n.id === input.node.id);
