@@ -119,6 +119,50 @@ describe("startLabFleet", () => {
     expect(gateway.linesOf(order.attemptId, "stdout")).toEqual([]);
   });
 
+  it("fails the first attempt of a fail-once step in each task, with a line saying so, and runs the retry", async () => {
+    const options = {
+      server: gateway.url,
+      token: gateway.bootstrapToken,
+      nodes: 1,
+      dir,
+      failOnce: ["ntp"],
+      agent: FAST,
+    };
+    fleet = await startLabFleet(options);
+    await fleet.registered;
+    const script = { path: "steps/ntp.sh", content: "#!/bin/sh\necho ntp configured\n" };
+    const taskId = "00000000-0000-4000-8000-000000000001";
+    const run = async (order: Parameters<FakeGateway["enqueue"]>[1]) => {
+      const o = gateway.enqueue("node-1", order);
+      await gateway.waitFor(() => gateway.eventsOf(o.attemptId).length === 2, 5000, "exited");
+      return {
+        exit: gateway.eventsOf(o.attemptId)[1]!.event,
+        stdout: gateway.linesOf(o.attemptId, "stdout"),
+        stderr: gateway.linesOf(o.attemptId, "stderr"),
+      };
+    };
+    const ntp = { taskId, stepId: "ntp", stepKey: "ntp@node-1", script };
+    const first = await run(ntp);
+    expect(first.exit).toEqual({ type: "exited", exitCode: 1 });
+    expect(first.stderr).toEqual([
+      "lab: step ntp fails on its first attempt on this node, on purpose (lab option fail-once); a retry runs the step for real",
+    ]);
+    expect(first.stdout).toEqual([]);
+    // The retry (a new attempt of the same step in the same task) runs for real.
+    expect(await run(ntp)).toMatchObject({ exit: { exitCode: 0 }, stdout: ["ntp configured"] });
+    // Other steps are untouched; a new task fails its first ntp attempt again.
+    const dns = { taskId, stepId: "dns", stepKey: "dns@node-1", script };
+    expect((await run(dns)).exit).toEqual({ type: "exited", exitCode: 0 });
+    const next = { ...ntp, taskId: "00000000-0000-4000-8000-000000000002" };
+    expect((await run(next)).exit).toEqual({ type: "exited", exitCode: 1 });
+
+    // A restarted lab remembers: the task's ntp is not failed a second time.
+    await fleet.stop();
+    fleet = await startLabFleet(options);
+    await fleet.registered;
+    expect((await run(next)).exit).toEqual({ type: "exited", exitCode: 0 });
+  });
+
   it("slows steps down by the asked seconds and gives them the node's root", async () => {
     const durations: number[] = [];
     fleet = await startLabFleet({
@@ -157,6 +201,9 @@ describe("startLabFleet", () => {
     await expect(
       startLabFleet({ server: gateway.url, token: "t", nodes: 1, dir, failRate: 2 }),
     ).rejects.toThrow(/failRate/);
+    await expect(
+      startLabFleet({ server: gateway.url, token: "t", nodes: 1, dir, failOnce: ["NTP step"] }),
+    ).rejects.toThrow(/failOnce takes graph step ids/);
   });
 });
 

@@ -7,10 +7,13 @@
  * A thousand nodes must not register in the same instant: registrations go through a small
  * limiter, and each node's heartbeats keep the phase its registration gave it.
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import { mkdir, open, stat } from "node:fs/promises";
 import path from "node:path";
+import { AGENT_PATHS } from "../domain/agent/protocol";
 import { labNodes, LAB_PROFILES, type LabProfile } from "../domain/lab/inventory";
 import type { Node } from "../domain/model";
+import { STEP_ID_PATTERN } from "../domain/taskgraph/schema";
 import { Agent, type AgentNotice, type AgentOptions } from "./agent";
 
 export interface LabFleetOptions {
@@ -24,6 +27,12 @@ export interface LabFleetOptions {
   failRate?: number;
   /** Seconds every step waits before it runs. */
   slowSeconds?: number;
+  /**
+   * Graph step ids (`ntp`, `services`…) whose first attempt in each task fails on every node of
+   * this fleet, with a log line saying so; the retry runs the step for real. Deterministic, unlike
+   * `failRate`: what a failure-and-retry journey needs.
+   */
+  failOnce?: readonly string[];
   regionIndex?: number;
   /** Index of the first node: a lab grows by starting more nodes after the ones it has. */
   firstIndex?: number;
@@ -111,6 +120,11 @@ export function checkLabOptions(opts: LabFleetOptions): void {
   const slow = opts.slowSeconds ?? 0;
   if (!(slow >= 0 && Number.isFinite(slow)))
     throw new RangeError(`slowSeconds must be 0 or more (got ${slow})`);
+  for (const step of opts.failOnce ?? [])
+    if (!STEP_ID_PATTERN.test(step))
+      throw new RangeError(
+        `failOnce takes graph step ids such as ntp or services (lower case, digits, . _ -; got "${step}")`,
+      );
   if (opts.profile !== undefined && !LAB_PROFILES.includes(opts.profile))
     throw new RangeError(`profile must be one of ${LAB_PROFILES.join(", ")} (got ${opts.profile})`);
 }
@@ -155,10 +169,20 @@ export async function startLabFleet(opts: LabFleetOptions): Promise<LabFleet> {
           random: seededRandom(seed, regionIndex, first + index),
         },
         registrationGate: gate,
+        ...(opts.failOnce?.length
+          ? {
+              fetch: failOnceFetch({
+                fetch: opts.agent?.fetch ?? globalThis.fetch,
+                steps: new Set(opts.failOnce),
+                memoryFile: path.join(stateDir, FAIL_ONCE_FILE),
+              }),
+            }
+          : {}),
         ...(opts.logger
           ? { logger: (notice: AgentNotice) => opts.logger?.(node.hostname, notice) }
           : {}),
-        ...opts.agent,
+        ...omitFetch(opts.agent),
+        ...(opts.failOnce?.length || !opts.agent?.fetch ? {} : { fetch: opts.agent.fetch }),
       }),
     );
   }
@@ -173,4 +197,95 @@ export async function startLabFleet(opts: LabFleetOptions): Promise<LabFleet> {
       await Promise.all(agents.map((agent) => agent.stop()));
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failing a step once
+
+/** Where a lab node remembers which steps it already failed (so a restart does not fail again). */
+export const FAIL_ONCE_FILE = "fail-once.json";
+
+function omitFetch(agent: Partial<AgentOptions> | undefined): Partial<AgentOptions> {
+  if (!agent) return {};
+  const { fetch: _fetch, ...rest } = agent;
+  return rest;
+}
+
+/** The script a failing first attempt runs instead of the step: one clear line, exit code 1. */
+export function failOnceScript(stepId: string): string {
+  return [
+    "#!/bin/sh",
+    `echo "lab: step ${stepId} fails on its first attempt on this node, on purpose (lab option fail-once); a retry runs the step for real" >&2`,
+    "exit 1",
+    "",
+  ].join("\n");
+}
+
+/**
+ * The lab node's view of the network: work orders (from a poll, or handed back with an event
+ * report) for a listed step are swapped, on the first attempt of that step in each task, for
+ * `failOnceScript`. Which attempt was failed is kept in `memoryFile`: the same attempt delivered
+ * again still fails, any later attempt runs for real, also after the lab restarts.
+ */
+export function failOnceFetch(opts: {
+  fetch: typeof fetch;
+  steps: ReadonlySet<string>;
+  memoryFile: string;
+}): typeof fetch {
+  let failed: Record<string, string> = {};
+  try {
+    const raw: unknown = JSON.parse(readFileSync(opts.memoryFile, "utf8"));
+    if (raw && typeof raw === "object" && !Array.isArray(raw))
+      failed = raw as Record<string, string>;
+  } catch {
+    failed = {};
+  }
+  const wrapped = async (
+    input: Parameters<typeof fetch>[0],
+    init?: Parameters<typeof fetch>[1],
+  ) => {
+    const response = await opts.fetch(input, init);
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const pathname = new URL(url).pathname;
+    if (!response.ok || (pathname !== AGENT_PATHS.poll && pathname !== AGENT_PATHS.events))
+      return response;
+    const text = await response.text();
+    let body: {
+      work?: {
+        attemptId?: unknown;
+        taskId?: unknown;
+        stepKey?: unknown;
+        stepId?: unknown;
+        script?: unknown;
+      } | null;
+    };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      return new Response(text, { status: response.status, headers: response.headers });
+    }
+    const work = body.work;
+    if (
+      work &&
+      typeof work.stepId === "string" &&
+      typeof work.attemptId === "string" &&
+      opts.steps.has(work.stepId)
+    ) {
+      const key = `${String(work.taskId)}/${String(work.stepKey)}`;
+      if (failed[key] === undefined) {
+        failed[key] = work.attemptId;
+        const keys = Object.keys(failed);
+        // Old tasks are forgotten: the file stays small however long the lab runs.
+        for (const old of keys.slice(0, Math.max(0, keys.length - 1000))) delete failed[old];
+        writeFileSync(opts.memoryFile, JSON.stringify(failed), { mode: 0o600 });
+      }
+      if (failed[key] === work.attemptId)
+        work.script = { path: "lab-fail-once.sh", content: failOnceScript(work.stepId) };
+    }
+    const headers = new Headers(response.headers);
+    headers.delete("content-length");
+    headers.delete("content-encoding");
+    return new Response(JSON.stringify(body), { status: response.status, headers });
+  };
+  return wrapped as typeof fetch;
 }

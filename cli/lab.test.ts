@@ -75,6 +75,31 @@ describe("cairn lab", () => {
     ).toBe(true);
   });
 
+  it("passes --fail-once steps to the fleet", async () => {
+    let failOnce: readonly string[] | undefined;
+    const program = new Command("cairn").exitOverride();
+    registerLabCommand(program, {
+      out: () => {},
+      err: () => {},
+      setExitCode: () => {},
+      waitForStop: async () => {},
+      start: async (opts) => {
+        failOnce = opts.failOnce;
+        return startLabFleet({ ...opts, agent: FAST });
+      },
+    });
+    await program.parseAsync(
+      ["lab", "--nodes", "1", "--server", gateway.url, "--token", gateway.bootstrapToken].concat([
+        "--dir",
+        dir,
+        "--fail-once",
+        "ntp, services",
+      ]),
+      { from: "user" },
+    );
+    expect(failOnce).toEqual(["ntp", "services"]);
+  });
+
   it("exits 1 with the reason when no node can register", async () => {
     const { code, err } = await lab(
       ["--nodes", "2", "--server", gateway.url, "--token", "wrong", "--dir", dir],
@@ -91,6 +116,7 @@ describe("cairn lab", () => {
       ["--nodes", "2", "--fail-rate", "1.5"],
       ["--nodes", "2", "--profile", "huge"],
       ["--nodes", "2", "--slow", "-1"],
+      ["--nodes", "2", "--fail-once", "NTP step"],
     ]) {
       const { code, err } = await lab([
         ...args,
@@ -102,7 +128,7 @@ describe("cairn lab", () => {
         dir,
       ]);
       expect(code).toBe(2);
-      expect(err.join("")).toMatch(/--nodes|--fail-rate|--profile|--slow/);
+      expect(err.join("")).toMatch(/--nodes|--fail-rate|--profile|--slow|--fail-once/);
     }
     expect(gateway.nodes.size).toBe(0);
   });

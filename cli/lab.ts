@@ -6,6 +6,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { fill, isLocale, type Locale, type Localized } from "../domain/i18n";
 import { LAB_PROFILES, type LabProfile } from "../domain/lab/inventory";
+import { STEP_ID_PATTERN } from "../domain/taskgraph/schema";
 import type { AgentNotice } from "../agent/agent";
 import { startLabFleet, type LabFleet, type LabFleetOptions } from "../agent/lab";
 import { pickLocale } from "./license";
@@ -41,6 +42,8 @@ export interface LabCommandOptions {
   dir: string;
   failRate: number;
   slow: number;
+  /** Graph step ids whose first attempt in each task fails (`--fail-once ntp,services`). */
+  failOnce?: string[];
   seed: number;
   regionIndex: number;
   firstIndex: number;
@@ -99,6 +102,19 @@ function seconds(value: string): number {
   return n;
 }
 
+function stepIds(value: string): string[] {
+  const ids = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = ids.find((id) => !STEP_ID_PATTERN.test(id));
+  if (ids.length === 0 || bad !== undefined)
+    throw new InvalidArgumentError(
+      `graph step ids separated by commas, such as ntp,services (got "${bad ?? value}")`,
+    );
+  return ids;
+}
+
 function profile(value: string): LabProfile {
   if (!(LAB_PROFILES as readonly string[]).includes(value))
     throw new InvalidArgumentError(`one of ${LAB_PROFILES.join(", ")} (got "${value}")`);
@@ -152,6 +168,7 @@ export async function runLab(opts: LabCommandOptions, deps: LabCommandDeps): Pro
       dir: opts.dir,
       failRate: opts.failRate,
       slowSeconds: opts.slow,
+      ...(opts.failOnce?.length ? { failOnce: opts.failOnce } : {}),
       seed: opts.seed,
       regionIndex: opts.regionIndex,
       firstIndex: opts.firstIndex,
@@ -199,6 +216,11 @@ export function registerLabCommand(
     .option("--dir <dir>", "folder for the nodes' roots and state", ".cairn/lab")
     .option("--fail-rate <rate>", "share of steps that fail on purpose, 0 to 1", rate, 0)
     .option("--slow <seconds>", "seconds every step waits before it runs", seconds, 0)
+    .option(
+      "--fail-once <steps>",
+      "graph step ids (comma-separated) whose first attempt in each task fails, with a log line saying so; the retry runs for real",
+      stepIds,
+    )
     .option(
       "--seed <n>",
       "seed of the machine mix and of the injected failures",

@@ -28,6 +28,9 @@ interface Batch {
   nodes: number;
   startedAt: Date;
   exitCode: number | null;
+  /** Graph steps whose first attempt in each task fails on these nodes. */
+  failOnce: string[];
+  slowSeconds: number;
 }
 
 const KEY = Symbol.for("cairn.lab");
@@ -45,7 +48,14 @@ export interface LabStatus {
   enabled: boolean;
   regionId: string | null;
   nodes: number;
-  batches: { firstIndex: number; nodes: number; running: boolean; startedAt: Date }[];
+  batches: {
+    firstIndex: number;
+    nodes: number;
+    running: boolean;
+    startedAt: Date;
+    failOnce: string[];
+    slowSeconds: number;
+  }[];
 }
 
 export function labStatus(): LabStatus {
@@ -58,21 +68,29 @@ export function labStatus(): LabStatus {
       nodes: b.nodes,
       running: b.exitCode === null,
       startedAt: b.startedAt,
+      failOnce: b.failOnce,
+      slowSeconds: b.slowSeconds,
     })),
   };
 }
 
 /** The `lab` region (created on first use) and a fresh token for this start; older ones revoked. */
+/** The region lab nodes register in, created when first needed (at boot in lab mode). */
+export async function ensureLabRegion(db: Db) {
+  return (
+    (await getRegionByName(db, { name: LAB_REGION })) ??
+    (await insertRegion(db, {
+      name: LAB_REGION,
+      displayName: "Lab",
+      description: "Lab nodes started by Cairn in lab mode: synthetic machines on this host.",
+    }))
+  );
+}
+
 async function labToken(db: Db, actor: string | null) {
   if (state.token) return state.token;
   const token = await db.transaction(async (tx) => {
-    const region =
-      (await getRegionByName(tx, { name: LAB_REGION })) ??
-      (await insertRegion(tx, {
-        name: LAB_REGION,
-        displayName: "Lab",
-        description: "Lab nodes started by Cairn in lab mode: synthetic machines on this host.",
-      }));
+    const region = await ensureLabRegion(tx);
     await tx
       .update(bootstrapTokens)
       .set({ revokedAt: new Date(), revokedBy: "lab mode" })
@@ -97,16 +115,22 @@ async function labToken(db: Db, actor: string | null) {
   return token;
 }
 
-/** Starts `count` more lab nodes after the ones already started. */
+/**
+ * Starts `count` more lab nodes after the ones already started. `failOnce` makes the first attempt
+ * of those graph steps fail in every task on these nodes (for trying failures and retries);
+ * `slowSeconds` overrides CAIRN_LAB_SLOW_SECONDS for them.
+ */
 export async function addLabNodes(
   db: Db,
-  params: { count: number; actor: string | null },
+  params: { count: number; actor: string | null; failOnce?: string[]; slowSeconds?: number },
 ): Promise<LabStatus> {
   if (!labEnabled()) throw new CairnError("lab.disabled");
   const running = state.batches.reduce((n, b) => n + b.nodes, 0);
   if (running + params.count > LAB_MAX_NODES)
     throw new CairnError("lab.too-many", { max: LAB_MAX_NODES, running, count: params.count });
   const c = config();
+  const failOnce = [...new Set(params.failOnce ?? [])];
+  const slowSeconds = params.slowSeconds ?? c.CAIRN_LAB_SLOW_SECONDS;
   const { secret } = await labToken(db, params.actor);
   const dir = c.CAIRN_LAB_DIR ?? path.join(path.dirname(path.resolve(c.CAIRN_DATA_DIR)), "lab");
   const server = `http://127.0.0.1:${c.PORT}`;
@@ -121,10 +145,13 @@ export async function addLabNodes(
     server,
     "--dir",
     dir,
+    "--profile",
+    c.CAIRN_LAB_PROFILE,
     "--fail-rate",
     String(c.CAIRN_LAB_FAIL_RATE),
     "--slow",
-    String(c.CAIRN_LAB_SLOW_SECONDS),
+    String(slowSeconds),
+    ...(failOnce.length ? ["--fail-once", failOnce.join(",")] : []),
   ];
   // The token goes by environment, not argv: process listings show argv to every user.
   const child = spawn(process.execPath, args, {
@@ -138,12 +165,17 @@ export async function addLabNodes(
     nodes: params.count,
     startedAt: new Date(),
     exitCode: null,
+    failOnce,
+    slowSeconds,
   };
   child.on("exit", (code, signal) => {
     batch.exitCode = code ?? (signal ? 0 : 1);
   });
   state.batches.push(batch);
-  console.log(`[cairn] lab: starting ${params.count} node(s) from #${running + 1} (${dir})`);
+  console.log(
+    `[cairn] lab: starting ${params.count} node(s) from #${running + 1} (${dir})` +
+      (failOnce.length ? `; first attempt of ${failOnce.join(", ")} fails in each task` : ""),
+  );
   return labStatus();
 }
 

@@ -342,9 +342,13 @@ export function NodeDetail({ id }: { id: string }) {
                 <Td className="text-xs whitespace-nowrap text-zinc-500">
                   {a.endedAt ? when(a.endedAt) : "—"}
                 </Td>
-                {/* No task page exists yet: the id is what an operator can quote or look up. */}
                 <Td className="font-mono text-xs" title={a.taskId}>
-                  {a.taskId.slice(0, 8)}
+                  <Link
+                    href={`/tasks/${a.taskId}`}
+                    className="text-sky-700 hover:underline dark:text-sky-400"
+                  >
+                    {a.taskId.slice(0, 8)}
+                  </Link>
                 </Td>
               </tr>
             ))}

@@ -21,15 +21,17 @@ interface ShellUser {
 /** Only pages that work are listed; later capabilities add their entries here. */
 const NAV: {
   href: string;
-  key: "regions" | "clusters" | "nodes" | "releases" | "users" | "health";
+  /** Message key of the entry's label. */
+  key: `nav.${"regions" | "clusters" | "nodes" | "releases" | "users" | "health"}` | "tasks.nav";
   roles?: Role[];
 }[] = [
-  { href: "/regions", key: "regions" },
-  { href: "/clusters", key: "clusters" },
-  { href: "/nodes", key: "nodes" },
-  { href: "/releases", key: "releases" },
-  { href: "/users", key: "users", roles: ["admin"] },
-  { href: "/health", key: "health" },
+  { href: "/regions", key: "nav.regions" },
+  { href: "/clusters", key: "nav.clusters" },
+  { href: "/nodes", key: "nav.nodes" },
+  { href: "/tasks", key: "tasks.nav" },
+  { href: "/releases", key: "nav.releases" },
+  { href: "/users", key: "nav.users", roles: ["admin"] },
+  { href: "/health", key: "nav.health" },
 ];
 
 export function Shell({ user, children }: { user: ShellUser; children: ReactNode }) {
@@ -64,7 +66,10 @@ export function Shell({ user, children }: { user: ShellUser; children: ReactNode
         </div>
       </header>
       <div className="flex flex-1">
-        <nav aria-label={t("nav.label")} className="w-48 shrink-0 border-r border-zinc-200 bg-white p-2 dark:border-zinc-800 dark:bg-zinc-900">
+        <nav
+          aria-label={t("nav.label")}
+          className="w-48 shrink-0 border-r border-zinc-200 bg-white p-2 dark:border-zinc-800 dark:bg-zinc-900"
+        >
           <ul className="space-y-0.5">
             {NAV.filter((n) => !n.roles || n.roles.includes(user.role)).map((n) => {
               const active = pathname === n.href || pathname.startsWith(`${n.href}/`);
@@ -75,10 +80,11 @@ export function Shell({ user, children }: { user: ShellUser; children: ReactNode
                     aria-current={active ? "page" : undefined}
                     className={cn(
                       "block rounded-md px-2.5 py-1.5 text-sm text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800",
-                      active && "bg-zinc-100 font-medium text-zinc-900 dark:bg-zinc-800 dark:text-zinc-50",
+                      active &&
+                        "bg-zinc-100 font-medium text-zinc-900 dark:bg-zinc-800 dark:text-zinc-50",
                     )}
                   >
-                    {t(`nav.${n.key}`)}
+                    {t(n.key)}
                   </Link>
                 </li>
               );

@@ -289,7 +289,7 @@ function toChunk(r: ChunkRow): LogChunk {
  * read cannot be placed, so it counts: its rows only wait for the next read. Evaluated inside the
  * reading statement, so it matches the snapshot the rows are read with.
  */
-const tailHorizon = sql`
+export const tailHorizon = sql`
   select coalesce(
     (select min(x) from pg_snapshot_xip(pg_current_snapshot()) as x
      where not exists (

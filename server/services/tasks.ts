@@ -1,20 +1,25 @@
 import "server-only";
-import { and, asc, count, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, count, eq, inArray, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { listStepAttempts } from "../../db/queries/engine";
+import { isUniqueViolation } from "../../db/errors";
+import { findActiveTask, listStepAttempts } from "../../db/queries/engine";
+import { decodeCursor, keyset, toPage } from "../../db/queries/paging";
+import {
+  listLogSections,
+  listNodeProgress,
+  listStepEntries,
+  logTailPosition,
+  stepGroupSummary,
+} from "../../db/queries/task-view";
 import { readLog, readLogWindow, searchLog, streamLogText } from "../../db/queries/logs";
-import { attempts, clusters, nodes, steps, tasks } from "../../db/schema";
-import type { IntentKind } from "../../domain/model";
-import type { OPERATIONS } from "../../domain/release/bundle";
-import { servicesOfRoles } from "../../domain/roles/catalog";
-import { expandPlan } from "../../domain/taskgraph/plan";
-import { changedSettingPaths } from "../../domain/settings/diff";
-import { clusterSettings } from "./clusters";
-import { requireBundle } from "./releases";
+import { attempts, clusters, steps, tasks } from "../../db/schema";
+import { planOperation } from "./operation-plan";
 import { CairnError } from "../../domain/errors";
 import type { Locale } from "../../domain/i18n";
 import type {
   launchTaskRequest,
+  listLogSectionsRequest,
+  listTaskNodesRequest,
   listTaskStepsRequest,
   listTasksRequest,
   readTaskLogRequest,
@@ -33,7 +38,10 @@ async function requireTask(ctx: Read, id: string) {
   return task;
 }
 
-/** A task with its progress: steps per status (barriers are bookkeeping, not counted). */
+/**
+ * A task with its progress: steps per status (barriers are bookkeeping, not counted), and the
+ * cluster it runs on.
+ */
 export async function getTask(ctx: Read, id: string) {
   const task = await requireTask(ctx, id);
   const counts = await ctx.db
@@ -41,68 +49,83 @@ export async function getTask(ctx: Read, id: string) {
     .from(steps)
     .where(and(eq(steps.taskId, id), eq(steps.kind, "step")))
     .groupBy(steps.status);
-  return { ...task, counts: Object.fromEntries(counts.map((c) => [c.status, c.n])) };
+  const [cluster] = await ctx.db
+    .select({ id: clusters.id, name: clusters.name, regionId: clusters.regionId })
+    .from(clusters)
+    .where(eq(clusters.id, task.clusterId));
+  return {
+    ...task,
+    cluster: cluster ?? null,
+    counts: Object.fromEntries(counts.map((c) => [c.status, c.n])),
+  };
 }
 
+/** Tasks, newest first, paged by (created, id); the cluster's name comes along for lists. */
 export async function listTasks(ctx: Read, input: z.output<typeof listTasksRequest>) {
+  const after = decodeCursor(input.cursor, "created");
+  const { where, orderBy } = keyset(tasks.createdAt, tasks.id, "desc", after);
   const rows = await ctx.db
     .select({
       id: tasks.id,
       clusterId: tasks.clusterId,
+      clusterName: clusters.name,
       kind: tasks.kind,
       mode: tasks.mode,
       status: tasks.status,
       launchedBy: tasks.launchedBy,
       createdAt: tasks.createdAt,
+      startedAt: tasks.startedAt,
       endedAt: tasks.endedAt,
     })
     .from(tasks)
+    .leftJoin(clusters, eq(clusters.id, tasks.clusterId))
     .where(
       and(
         input.clusterId ? eq(tasks.clusterId, input.clusterId) : undefined,
         input.status?.length ? inArray(tasks.status, input.status) : undefined,
+        input.kind?.length ? inArray(tasks.kind, input.kind) : undefined,
+        input.mode?.length ? inArray(tasks.mode, input.mode) : undefined,
         input.before ? sql`${tasks.createdAt} < ${input.before}` : undefined,
+        where,
       ),
     )
-    .orderBy(desc(tasks.createdAt), desc(tasks.id))
-    .limit(input.limit);
-  return rows;
+    .orderBy(...orderBy)
+    .limit(input.limit + 1);
+  return toPage(rows, input.limit, "created", (r) => r.createdAt);
 }
 
-/** Steps of a task, paged by plan order, filterable by status and node ("failed only"). */
+/**
+ * Steps of a task, paged by plan order, filterable by status, node and graph step ("failed
+ * only"), each with its node's hostname and its latest attempt's exit code and times.
+ */
 export async function listTaskSteps(ctx: Read, input: z.output<typeof listTaskStepsRequest>) {
   await requireTask(ctx, input.taskId);
-  const rows = await ctx.db
-    .select({
-      id: steps.id,
-      key: steps.key,
-      kind: steps.kind,
-      stepId: steps.stepId,
-      nodeId: steps.nodeId,
-      status: steps.status,
-      attempts: steps.attempts,
-      reason: steps.reason,
-      readyAt: steps.readyAt,
-      ordinal: steps.ordinal,
-    })
-    .from(steps)
-    .where(
-      and(
-        eq(steps.taskId, input.taskId),
-        input.includeBarriers ? undefined : eq(steps.kind, "step"),
-        input.status?.length ? inArray(steps.status, input.status) : undefined,
-        input.nodeId ? eq(steps.nodeId, input.nodeId) : undefined,
-        input.stepId ? eq(steps.stepId, input.stepId) : undefined,
-        input.afterOrdinal !== undefined ? gt(steps.ordinal, input.afterOrdinal) : undefined,
-      ),
-    )
-    .orderBy(asc(steps.ordinal))
-    .limit(input.limit + 1);
-  const items = rows.slice(0, input.limit);
-  return {
-    items,
-    nextAfterOrdinal: rows.length > input.limit ? (items.at(-1)?.ordinal ?? null) : null,
-  };
+  const afterOrdinal = input.afterOrdinal ?? input.cursor ?? undefined;
+  return listStepEntries(ctx.db, { ...input, afterOrdinal });
+}
+
+/** Per graph step: how many of its entries are in each status, in plan order. */
+export async function taskStepGroups(ctx: Read, taskId: string) {
+  await requireTask(ctx, taskId);
+  return stepGroupSummary(ctx.db, { taskId });
+}
+
+/** Per node: steps done, failed, running and waiting, by hostname, with per-filter counts. */
+export async function listTaskNodes(ctx: Read, input: z.output<typeof listTaskNodesRequest>) {
+  await requireTask(ctx, input.taskId);
+  return listNodeProgress(ctx.db, input);
+}
+
+/**
+ * The log's sections with their line counts. A first page (no cursor, no `since`, no ids) also
+ * says where a live reader starts (`tail`), read before the sections so it never lies after them.
+ */
+export async function taskLogSections(ctx: Read, input: z.output<typeof listLogSectionsRequest>) {
+  await requireTask(ctx, input.taskId);
+  const first = !input.cursor && !input.since && !input.attemptIds?.length;
+  const tail = first ? await logTailPosition(ctx.db, { taskId: input.taskId }) : null;
+  const page = await listLogSections(ctx.db, input);
+  return { ...page, tail };
 }
 
 /** Every attempt of a step, oldest first: a retried success shows both. */
@@ -128,13 +151,28 @@ export async function resume(ctx: ServiceContext, id: string) {
   return getTask(ctx, id);
 }
 
+/**
+ * Retry failed / retry from a step. Running the task again makes it the cluster's active task:
+ * when another one already is, the database refuses, and the operator is told which one.
+ */
 export async function retry(ctx: ServiceContext, input: z.output<typeof retryTaskRequest>) {
-  const result = await retryTask(ctx.db, {
-    taskId: input.taskId,
-    actor: ctx.user.email,
-    from: input.from,
-    now: new Date(),
-  });
+  let result: Awaited<ReturnType<typeof retryTask>>;
+  try {
+    result = await retryTask(ctx.db, {
+      taskId: input.taskId,
+      actor: ctx.user.email,
+      from: input.from,
+      now: new Date(),
+    });
+  } catch (e) {
+    if (!isUniqueViolation(e, "task_one_active_per_cluster")) throw e;
+    const task = await requireTask(ctx, input.taskId);
+    const active = await findActiveTask(ctx.db, { clusterId: task.clusterId });
+    throw new CairnError("task.cluster-busy", {
+      taskId: active?.id ?? "?",
+      kind: active?.kind ?? "?",
+    });
+  }
   return { ...result, task: await getTask(ctx, input.taskId) };
 }
 
@@ -163,17 +201,6 @@ export async function downloadTaskLog(ctx: Read, params: { taskId: string; local
   return streamLogText(ctx.db, { taskId: params.taskId, locale: params.locale });
 }
 
-/** The intent an operation carries (what the constraint rules and the plan read). */
-const INTENT_OF: Record<(typeof OPERATIONS)[number], IntentKind> = {
-  provision: "add-nodes",
-  deploy: "deploy",
-  "remove-node": "remove-nodes",
-  "enter-maintenance": "enter-maintenance",
-  "exit-maintenance": "exit-maintenance",
-  "update-settings": "change-settings",
-  "verify-network": "validate",
-};
-
 /**
  * Launches one of the release's operations on a cluster's nodes and returns at once: the plan is
  * expanded from the release's graph over the cluster's nodes (their roles and services), stored,
@@ -181,55 +208,8 @@ const INTENT_OF: Record<(typeof OPERATIONS)[number], IntentKind> = {
  * second); the same idempotency key returns the first task.
  */
 export async function launch(ctx: ServiceContext, input: z.output<typeof launchTaskRequest>) {
-  const [cluster] = await ctx.db
-    .select({ id: clusters.id, name: clusters.name, releaseId: clusters.releaseId })
-    .from(clusters)
-    .where(eq(clusters.id, input.clusterId));
-  if (!cluster) throw new CairnError("cluster.not-found", { ref: input.clusterId });
-  const bundle = requireBundle(cluster.releaseId);
-  const graph = bundle.graphs[input.operation];
-  const members = await ctx.db
-    .select({ id: nodes.id, roles: nodes.roles, status: nodes.status })
-    .from(nodes)
-    .where(and(eq(nodes.clusterId, cluster.id), sql`${nodes.status} <> 'removed'`));
-  if (members.length === 0)
-    throw new CairnError("task.no-nodes", { cluster: cluster.name, operation: input.operation });
-  const intentKind = INTENT_OF[input.operation];
-  // What changed since the settings the last successful deploy or update-settings applied: the
-  // `settings-changed` conditions run only the steps that own a changed setting. Each task keeps
-  // the settings it applies (its intent) for the next comparison.
-  const { settings } = await clusterSettings(ctx, cluster.id);
-  const [last] = await ctx.db
-    .select({ intent: tasks.intent })
-    .from(tasks)
-    .where(
-      and(
-        eq(tasks.clusterId, cluster.id),
-        eq(tasks.status, "succeeded"),
-        inArray(tasks.kind, ["deploy", "update-settings"]),
-        sql`${tasks.mode} = 'apply'`,
-      ),
-    )
-    .orderBy(desc(tasks.endedAt))
-    .limit(1);
-  const applied = (last?.intent as { settings?: unknown } | undefined)?.settings;
-  const changedSettings =
-    applied === undefined ? Object.keys(settings) : changedSettingPaths(applied, settings);
-  const retryOverride = input.retries === undefined ? undefined : { retries: input.retries };
-  const plan = expandPlan(graph, {
-    // Nodes assigned but never provisioned or deployed are the ones this change adds; nodes being
-    // removed are the ones it removes.
-    nodes: members.map((m) => ({
-      id: m.id,
-      roles: m.roles,
-      services: [...servicesOfRoles(bundle.catalog, m.roles)],
-      added: m.status === "assigned",
-      removed: m.status === "removing",
-    })),
-    changedSettings,
-    intentKind,
-    ...(retryOverride ? { retryOverride } : {}),
-  });
+  const { cluster, intentKind, settings, changedSettings, retryOverride, plan } =
+    await planOperation(ctx, input);
   const { task, created } = await launchTask(ctx.db, {
     clusterId: cluster.id,
     kind: input.operation,

@@ -4,12 +4,15 @@ import { z } from "zod";
 import { FINAL_TASK } from "../../../domain/engine/types";
 import {
   launchTaskRequest,
+  listLogSectionsRequest,
+  listTaskNodesRequest,
   listTaskStepsRequest,
   listTasksRequest,
   readTaskLogRequest,
   retryTaskRequest,
   searchTaskLogRequest,
   taskLogWindowRequest,
+  taskRefRequest,
 } from "../../../domain/task";
 import * as tasks from "../../services/tasks";
 import { createTRPCRouter, operatorProcedure, viewerProcedure } from "../init";
@@ -26,6 +29,18 @@ export const taskRouter = createTRPCRouter({
   steps: viewerProcedure
     .input(listTaskStepsRequest)
     .query(({ ctx, input }) => tasks.listTaskSteps(ctx, input)),
+  /** Per graph step: entries per status and its first start / last end (the task page's groups). */
+  stepGroups: viewerProcedure
+    .input(taskRefRequest)
+    .query(({ ctx, input }) => tasks.taskStepGroups(ctx, input.taskId)),
+  /** Per node: steps done / failed / running / waiting, by hostname, with counts per filter. */
+  nodes: viewerProcedure
+    .input(listTaskNodesRequest)
+    .query(({ ctx, input }) => tasks.listTaskNodes(ctx, input)),
+  /** The log as sections (one per attempt) with line counts, for a windowed viewer. */
+  logSections: viewerProcedure
+    .input(listLogSectionsRequest)
+    .query(({ ctx, input }) => tasks.taskLogSections(ctx, input)),
   attempts: viewerProcedure
     .input(z.object({ stepId: z.uuid() }))
     .query(({ ctx, input }) => tasks.listAttempts(ctx, input.stepId)),
