@@ -48,6 +48,9 @@ export default defineConfig({
       CAIRN_LAB: "1",
       CAIRN_LAB_NODES: "0",
       CAIRN_LAB_DIR: ".cairn/e2e/lab",
+      // Lab nodes are real server profiles for their class, so the wizard journey's hyperconverged
+      // roles fit them (the mixed profile's small VMs are below the roles' hardware minimums).
+      CAIRN_LAB_PROFILE: "large",
     },
   },
 });

@@ -142,7 +142,12 @@ export async function openDatabase(config: DbConfig): Promise<Database> {
       location,
       pool,
       listen: (channel, onPayload) => listenPg(pool, channel, onPayload),
-      close: () => pool.end(),
+      // Bounded: a client still checked out on a dead connection must not hold shutdown forever.
+      close: () =>
+        Promise.race([
+          pool.end(),
+          new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref()),
+        ]),
     };
   }
 

@@ -44,6 +44,9 @@ function devLicense(): string {
       "10",
       "--days",
       "365",
+      // Hyperconverged nodes, and the lab has Arm servers.
+      "--features",
+      "hci,aarch64",
     ],
     { encoding: "utf8" },
   ).trim();

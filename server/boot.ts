@@ -3,7 +3,7 @@ import { DatabaseOpenError } from "../db/client";
 import { config } from "./config";
 import { closeDatabase, getDatabase } from "./db";
 import { startRunner, type Runner } from "./engine/runner";
-import { addLabNodes, stopLab } from "./lab";
+import { addLabNodes, ensureLabRegion, stopLab } from "./lab";
 import { ensureAdminFromEnv } from "./services/users";
 
 const KEY = Symbol.for("cairn.booted");
@@ -31,6 +31,9 @@ export async function boot(): Promise<void> {
     });
     if (c.CAIRN_LAB) {
       console.log("[cairn] lab mode: administrators can start lab nodes from the Nodes page");
+      // The lab's region exists from the start, so the wizard can build a cluster in it before
+      // any lab node runs.
+      await ensureLabRegion(database.db);
       // The agents retry until the server listens, which happens right after boot.
       if (c.CAIRN_LAB_NODES > 0)
         await addLabNodes(database.db, { count: c.CAIRN_LAB_NODES, actor: null });

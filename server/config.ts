@@ -2,6 +2,7 @@ import "server-only";
 import path from "node:path";
 import { z } from "zod";
 import type { DbConfig } from "../db/client";
+import { LAB_PROFILES } from "../domain/lab/inventory";
 
 const envSchema = z.object({
   DATABASE_URL: z
@@ -24,6 +25,8 @@ const envSchema = z.object({
   CAIRN_LAB_NODES: z.coerce.number().int().min(0).max(5000).default(0),
   /** Where lab nodes keep their roots and state; default: beside the data directory. */
   CAIRN_LAB_DIR: z.string().min(1).optional(),
+  /** The machines lab nodes pretend to be (`cairn lab --profile`): mixed, small or large. */
+  CAIRN_LAB_PROFILE: z.enum(LAB_PROFILES).default("mixed"),
   /** Share of lab steps that fail on purpose (tests), and seconds each waits. */
   CAIRN_LAB_FAIL_RATE: z.coerce.number().min(0).max(1).default(0),
   CAIRN_LAB_SLOW_SECONDS: z.coerce.number().min(0).max(3600).default(0),

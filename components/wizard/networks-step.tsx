@@ -40,6 +40,13 @@ export function NetworksStep({ clusterId }: { clusterId: string }) {
     state.networks.length ? state.networks : [...SUGGESTED_NETWORKS],
   );
   const dirty = JSON.stringify(networks) !== JSON.stringify(state.networks);
+  // The server's networks changed (a finding's fix, a colleague): an untouched form follows them.
+  const [base, setBase] = useState(state.networks);
+  if (JSON.stringify(base) !== JSON.stringify(state.networks)) {
+    const untouched = JSON.stringify(networks) === JSON.stringify(base);
+    setBase(state.networks);
+    if (untouched && state.networks.length) setNetworks(state.networks);
+  }
   const checked = useDebounced(networks, 300);
   const check = useQuery(
     trpc.wizard.checkNetworks.queryOptions(
@@ -328,7 +335,7 @@ export function NetworksStep({ clusterId }: { clusterId: string }) {
         </Button>
         {dirty ? <span className="text-xs text-amber-700">{t("unsaved")}</span> : null}
       </div>
-      <StepFooter clusterId={clusterId} step="networks" beforeNext={saveNow} />
+      <StepFooter clusterId={clusterId} step="networks" beforeNext={saveNow} unsaved={dirty} />
     </div>
   );
 }

@@ -91,8 +91,8 @@ export function ReviewStep({ clusterId }: { clusterId: string }) {
                   <thead className="text-left text-zinc-500">
                     <tr>
                       <th className="py-1">{t("review.step")}</th>
-                      <th className="text-right">{t("review.planned")}</th>
-                      <th className="text-right">{t("review.skipped")}</th>
+                      <th className="px-2 text-right">{t("review.planned")}</th>
+                      <th className="px-2 text-right">{t("review.skipped")}</th>
                       {matrix
                         ? table.nodes.map((n) => (
                             <th key={n.id} className="px-1 text-center font-mono">
@@ -130,8 +130,8 @@ export function ReviewStep({ clusterId }: { clusterId: string }) {
                             </ul>
                           ) : null}
                         </td>
-                        <td className="text-right tabular-nums">{r.planned}</td>
-                        <td className="text-right tabular-nums">{r.skipped}</td>
+                        <td className="px-2 text-right tabular-nums">{r.planned}</td>
+                        <td className="px-2 text-right tabular-nums">{r.skipped}</td>
                         {matrix
                           ? table.nodes.map((n) => {
                               const c = r.cells[n.id];
@@ -159,16 +159,6 @@ export function ReviewStep({ clusterId }: { clusterId: string }) {
               </div>
             ) : null}
           </Card>
-          {graph ? (
-            <Card className="overflow-x-auto p-4">
-              <h2 className="mb-2 text-sm font-semibold">{t("review.graph")}</h2>
-              <GraphPicture
-                name={graph.name}
-                steps={pictureSteps(graph)}
-                packSteps={new Set(graph.steps.filter((s) => s.pack).map((s) => s.id))}
-              />
-            </Card>
-          ) : null}
         </div>
         <div className="space-y-2">
           <h2 className="text-sm font-semibold">{t("findings.title")}</h2>
@@ -178,6 +168,16 @@ export function ReviewStep({ clusterId }: { clusterId: string }) {
           />
         </div>
       </div>
+      {graph ? (
+        <Card className="overflow-x-auto p-4">
+          <h2 className="mb-2 text-sm font-semibold">{t("review.graph")}</h2>
+          <GraphPicture
+            name={graph.name}
+            steps={pictureSteps(graph)}
+            packSteps={new Set(graph.steps.filter((s) => s.pack).map((s) => s.id))}
+          />
+        </Card>
+      ) : null}
       <div className="space-y-2 border-t border-zinc-200 pt-4 dark:border-zinc-800">
         {deploy.error ? <ErrorNotice error={deploy.error} /> : null}
         {noopTask ? (

@@ -49,6 +49,23 @@ export function SettingsStep({ clusterId }: { clusterId: string }) {
     dns: { ...settings.dns, servers: list(dns) },
   };
   const dirty = JSON.stringify(current) !== JSON.stringify(state.settings);
+  // The server's settings changed (a finding's fix, a colleague): an untouched form follows them.
+  const [base, setBase] = useState(state.settings);
+  if (JSON.stringify(base) !== JSON.stringify(state.settings)) {
+    const untouched =
+      JSON.stringify(current) ===
+      JSON.stringify({
+        ...base,
+        ntp: { ...base.ntp, servers: list(base.ntp.servers.join(", ")) },
+        dns: { ...base.dns, servers: list(base.dns.servers.join(", ")) },
+      });
+    setBase(state.settings);
+    if (untouched) {
+      setSettings(state.settings);
+      setNtp(state.settings.ntp.servers.join(", "));
+      setDns(state.settings.dns.servers.join(", "));
+    }
+  }
   const fields = toFieldMessages(cairnErrorOf(save.error)?.fields, locale);
   const capacity = useMemo(
     () =>
@@ -292,6 +309,7 @@ export function SettingsStep({ clusterId }: { clusterId: string }) {
       <StepFooter
         clusterId={clusterId}
         step="settings"
+        unsaved={dirty}
         beforeNext={async () => {
           if (!dirty) return true;
           try {

@@ -18,11 +18,17 @@ export function StepFooter({
   step,
   beforeNext,
   nextLabel,
+  unsaved = false,
 }: {
   clusterId: string;
   step: WizardStep;
   /** Saves the step's unsaved form first; false stops (the form shows why). */
   beforeNext?: () => Promise<boolean>;
+  /**
+   * The form holds unsaved changes: the server's verdict is about what is saved, so Next saves
+   * first and then asks (a refusal of either is shown).
+   */
+  unsaved?: boolean;
   nextLabel?: string;
 }) {
   const t = useTranslations("install");
@@ -36,7 +42,7 @@ export function StepFooter({
   const prev = WIZARD_STEPS[i - 1];
   const next = WIZARD_STEPS[i + 1];
   const verdict = wizard.data?.steps.find((s) => s.step === step)?.next;
-  const refused = verdict && !verdict.allowed ? verdict.reason?.[locale] : null;
+  const refused = !unsaved && verdict && !verdict.allowed ? verdict.reason?.[locale] : null;
   return (
     <div className="space-y-2 border-t border-zinc-200 pt-4 dark:border-zinc-800">
       {confirm.error ? <ErrorNotice error={confirm.error} /> : null}
@@ -51,11 +57,15 @@ export function StepFooter({
           disabled={Boolean(refused) || confirm.isPending}
           onClick={async () => {
             if (beforeNext && !(await beforeNext())) return;
-            await confirm.mutateAsync({ clusterId, step });
-            if (next) router.push(`/install/${clusterId}/${next}`);
+            // A refusal is shown from confirm.error; it only stops the move here.
+            const confirmed = await confirm.mutateAsync({ clusterId, step }).then(
+              () => true,
+              () => false,
+            );
+            if (confirmed && next) router.push(`/install/${clusterId}/${next}`);
           }}
         >
-          {nextLabel ?? t("next")}
+          {nextLabel ?? (unsaved ? t("saveAndNext") : t("next"))}
         </Button>
         {refused ? (
           <p className="text-sm text-red-700 dark:text-red-400" data-testid="wizard-next-reason">

@@ -169,6 +169,18 @@ function taskState(row: TaskRow): TaskState {
 export const WORK_CHANNEL = "cairn_work";
 
 /** Delivered at commit, so a woken poll always finds what woke it. Identical payloads merge. */
+/** Wakes every node that has a ready step in the task (after it was halted or paused). */
+async function notifyReadyNodes(tx: Db, taskId: string) {
+  const ready = await tx
+    .selectDistinct({ nodeId: steps.nodeId })
+    .from(steps)
+    .where(and(eq(steps.taskId, taskId), eq(steps.status, "ready")));
+  await notifyNodes(
+    tx,
+    ready.map((r) => r.nodeId),
+  );
+}
+
 async function notifyNodes(tx: Db, nodeIds: (string | null)[]) {
   const ids = [...new Set(nodeIds.filter((n): n is string => Boolean(n)))];
   if (ids.length === 0) return;
@@ -643,21 +655,30 @@ async function reportBatch(db: Db, batch: Pending[]): Promise<ReportAndClaim[]> 
     // after another whether it is finished.
     for (const [taskId, now] of finishing)
       await progress(tx, taskId, now, await lockTaskForProgress(tx, { taskId }));
-    // Every reporting node's next attempt, in one statement. A step that needs a slot of a
-    // limited group is left to the node's own poll.
+    // Every reporting node's next attempt, in one statement.
     const candidates = await lockClaimCandidatesForNodes(tx, { nodeIds: [...nodes] });
     const byNode = new Map(batch.map((p) => [p.params.nodeId, p]));
     const next = new Map<string, Dispatch>();
     const inserts: Parameters<typeof insertAttemptsForSteps>[1]["items"] = [];
+    const slotted: Pending[] = [];
     for (const c of candidates) {
-      if (c.groupLimit > 0 || c.task.maxInFlight > 0) continue;
       const p = byNode.get(c.nodeId)!;
+      if (c.groupLimit > 0 || c.task.maxInFlight > 0) {
+        slotted.push(p);
+        continue;
+      }
       const d = startAttempt(c.step, c.task, c.nodeId, p.params.now, p.opts);
       if (!d) continue;
       inserts.push({ attempt: d.attempt, step: { id: c.step.id, ...d.patch } });
       next.set(c.nodeId, d.dispatch);
     }
     await insertAttemptsForSteps(tx, { items: inserts });
+    // A step that needs a slot of a limited group: claimed as a poll claims, slots and all (the
+    // node was told nothing else: its report's answer is where it learns of its next step).
+    for (const p of slotted) {
+      const d = await claimWithin(tx, { nodeId: p.params.nodeId, now: p.params.now }, p.opts);
+      if (d) next.set(p.params.nodeId, d);
+    }
     return batch.map((p, i) => ({ results: results[i]!, next: next.get(p.params.nodeId) ?? null }));
   });
 }
@@ -1092,14 +1113,7 @@ async function setTaskRunState(
         throw new CairnError("task.wrong-state", { status: task.status, action: type });
       await insertTaskEvent(tx, { taskId: task.id, type, actor: params.actor });
       if (type === "resume") {
-        const ready = await tx
-          .select({ nodeId: steps.nodeId })
-          .from(steps)
-          .where(and(eq(steps.taskId, task.id), eq(steps.status, "ready")));
-        await notifyNodes(
-          tx,
-          ready.map((r) => r.nodeId),
-        );
+        await notifyReadyNodes(tx, task.id);
         await progress(tx, task.id, params.now.getTime());
       }
     }),
@@ -1209,10 +1223,9 @@ export async function retryTask(
         actor: input.actor,
         data: { reset: reset.length, ...(input.from ? { from: input.from } : {}) },
       });
-      await notifyNodes(
-        tx,
-        reset.filter((r) => status.get(r.key) === "ready").map((r) => r.nodeId),
-      );
+      // Steps made ready by the reset, and those that were ready while the task was halted: their
+      // nodes' polls learn of them now instead of at their next timeout.
+      await notifyReadyNodes(tx, task.id);
       await progress(tx, task.id, now);
       return { reset: reset.length };
     }),
