@@ -5,7 +5,6 @@
  */
 import { localize, type Localized, type Params } from "./i18n";
 import { PACKS_ERRORS } from "./error-texts/packs";
-import { TASKS_ERRORS } from "./error-texts/tasks";
 import { WIZARD_ERRORS } from "./error-texts/wizard";
 
 export type ErrorKind =
@@ -28,7 +27,6 @@ export interface ErrorText {
 export const ERRORS = {
   ...WIZARD_ERRORS,
   ...PACKS_ERRORS,
-  ...TASKS_ERRORS,
   "auth.unauthenticated": {
     kind: "unauthenticated",
     message: { en: "You are not signed in.", "zh-CN": "您尚未登录。" },
@@ -280,7 +278,8 @@ export const ERRORS = {
     },
     hint: {
       en: "Start Cairn with `npm start -- --lab N` (or CAIRN_LAB=1), or start agents on real machines.",
-      "zh-CN": "请使用 `npm start -- --lab N`（或 CAIRN_LAB=1）启动 Cairn，或在真实机器上启动代理。",
+      "zh-CN":
+        "请使用 `npm start -- --lab N`（或 CAIRN_LAB=1）启动 Cairn，或在真实机器上启动代理。",
     },
   },
   "lab.too-many": {

@@ -696,6 +696,25 @@ export function networksWithField(
   return networks.map((n) => (n.name === name ? { ...n, [field]: value } : n));
 }
 
+// ---------- fixes ----------
+
+/**
+ * The fix actions the wizard's server applies to the draft (`wizard.applyFix`). Others a rule may
+ * offer are not wizard changes: `open-task-log` is navigation (the panel opens the task), and
+ * `set-hostname` (the agent reports it), `set-region-name` (region names never change) and
+ * `enter-maintenance` (a day-2 operation) are shown as the hint alone.
+ */
+export const WIZARD_FIX_ACTIONS = [
+  "set-setting",
+  "set-os-disk",
+  "set-roles",
+  "set-network",
+] as const;
+
+export function isWizardFix(action: string): boolean {
+  return (WIZARD_FIX_ACTIONS as readonly string[]).includes(action);
+}
+
 // ---------- requests ----------
 
 const clusterId = z.uuid();

@@ -13,8 +13,6 @@ import packsEn from "./packs.en.json";
 import packsZh from "./packs.zh-CN.json";
 import tasksEn from "./tasks.en.json";
 import tasksZh from "./tasks.zh-CN.json";
-import wizardEn from "./wizard.en.json";
-import wizardZh from "./wizard.zh-CN.json";
 
 type Catalog = Record<string, unknown>;
 
@@ -22,14 +20,12 @@ export const CATALOG_PARTS: Record<Locale, Record<string, Catalog>> = {
   en: {
     console: consoleEn,
     tasks: tasksEn,
-    wizard: wizardEn,
     packs: packsEn,
     install: installEn,
   },
   "zh-CN": {
     console: consoleZh,
     tasks: tasksZh,
-    wizard: wizardZh,
     packs: packsZh,
     install: installZh,
   },

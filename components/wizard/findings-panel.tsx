@@ -1,9 +1,11 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
+import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { ErrorNotice } from "@/components/error-notice";
 import { Button } from "@/components/ui/button";
 import type { Finding, Severity } from "@/domain/constraints/types";
+import { isWizardFix } from "@/domain/wizard";
 import { useTRPC } from "@/lib/trpc";
 import { useCairnLocale } from "@/lib/use-locale";
 import { cn } from "@/lib/utils";
@@ -76,7 +78,15 @@ export function FindingsPanel({
                         {t("findings.nodes", { count: f.subjects.nodes.length })}
                       </p>
                     ) : null}
-                    {f.fix ? (
+                    {f.fix?.action === "open-task-log" ? (
+                      <Link
+                        href={`/tasks/${String(f.fix.params.taskId)}`}
+                        className="mt-2 inline-block text-sky-700 hover:underline dark:text-sky-400"
+                        onClick={(e) => e.stopPropagation()}
+                      >
+                        {f.fix.label[locale]}
+                      </Link>
+                    ) : f.fix && isWizardFix(f.fix.action) ? (
                       <Button
                         size="sm"
                         variant="secondary"

@@ -1,7 +1,7 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
-import { useMemo, useState } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 import { ErrorNotice } from "@/components/error-notice";
 import { toFieldMessages } from "@/components/forms";
 import { Button } from "@/components/ui/button";
@@ -248,32 +248,18 @@ export function SettingsStep({ clusterId }: { clusterId: string }) {
                 <td className="font-mono">{hostname.get(n.nodeId)}</td>
                 <td className="pr-3">
                   {n.compute ? (
-                    <div className="flex items-center gap-2">
-                      <div className="h-3 flex-1 rounded bg-zinc-100 dark:bg-zinc-800">
-                        <div
-                          className="h-3 rounded bg-sky-600"
-                          style={{ width: `${(100 * n.schedulableVcpu) / maxVcpu}%` }}
-                        />
-                      </div>
-                      <span className="w-12 text-right tabular-nums">{n.schedulableVcpu}</span>
-                    </div>
+                    <Bar share={n.schedulableVcpu / maxVcpu} tone="bg-sky-600">
+                      {n.schedulableVcpu}
+                    </Bar>
                   ) : (
                     <span className="text-zinc-400">{t("settings.noCompute")}</span>
                   )}
                 </td>
                 <td className="pr-3">
                   {n.compute ? (
-                    <div className="flex items-center gap-2">
-                      <div className="h-3 flex-1 rounded bg-zinc-100 dark:bg-zinc-800">
-                        <div
-                          className="h-3 rounded bg-emerald-600"
-                          style={{ width: `${(100 * n.schedulableRamBytes) / maxRam}%` }}
-                        />
-                      </div>
-                      <span className="w-16 text-right tabular-nums">
-                        {Math.round(n.schedulableRamBytes / GiB)} GiB
-                      </span>
-                    </div>
+                    <Bar share={n.schedulableRamBytes / maxRam} tone="bg-emerald-600">
+                      {Math.round(n.schedulableRamBytes / GiB)} GiB
+                    </Bar>
                   ) : null}
                 </td>
                 <td>
@@ -320,6 +306,18 @@ export function SettingsStep({ clusterId }: { clusterId: string }) {
           }
         }}
       />
+    </div>
+  );
+}
+
+/** A horizontal bar for one node's share of the largest figure, with the figure beside it. */
+function Bar({ share, tone, children }: { share: number; tone: string; children: ReactNode }) {
+  return (
+    <div className="flex items-center gap-2">
+      <div className="h-3 flex-1 rounded bg-zinc-100 dark:bg-zinc-800">
+        <div className={`h-3 rounded ${tone}`} style={{ width: `${100 * share}%` }} />
+      </div>
+      <span className="w-16 text-right tabular-nums">{children}</span>
     </div>
   );
 }

@@ -13,7 +13,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { createTwoFilesPatch } from "diff";
 import { stepContractSchema, type StepContract } from "../../domain/release/contract";
@@ -176,6 +177,55 @@ export function contextFrom(
 }
 
 /** Reads and checks the input named by the environment; every problem names the field. */
+/**
+ * Checks a file's candidate content with the tool that will read it (`chronyd -p -f FILE`,
+ * `collectd -T -C FILE`) before anything is written; throws a StepError saying what `refused`
+ * says about the tool's reason. In apply the candidate goes next to its destination under the
+ * root (the folder the file goes to anyway; folders created only for a refused file are removed
+ * again); in noop to the system's temporary directory, so that noop leaves the root untouched.
+ */
+export async function checkCandidate(
+  ctx: StepContext,
+  rel: string,
+  content: string,
+  check: { tool: string; args: (file: string) => string[]; refused: (reason: string) => string },
+): Promise<void> {
+  let file: string;
+  let cleanup: (passed: boolean) => Promise<void>;
+  if (ctx.mode === "apply") {
+    const target = ctx.path(rel);
+    const parent = path.dirname(target);
+    const firstCreated = await mkdir(parent, { recursive: true });
+    file = `${target}.cairn-check-${process.pid}`;
+    cleanup = async (passed) => {
+      await rm(file, { force: true });
+      if (passed || firstCreated === undefined) return;
+      // Best effort: a folder something else wrote into meanwhile stays, with its parents.
+      for (let dir = parent; ; dir = path.dirname(dir)) {
+        const removed = await rmdir(dir).then(
+          () => true,
+          () => false,
+        );
+        if (!removed || dir === firstCreated) break;
+      }
+    };
+  } else {
+    const dir = await mkdtemp(path.join(tmpdir(), `cairn-${check.tool}-`));
+    file = path.join(dir, path.basename(rel));
+    cleanup = () => rm(dir, { recursive: true, force: true });
+  }
+  await writeFile(file, content, { mode: 0o644 });
+  let passed = false;
+  try {
+    ctx.run(check.tool, check.args(file), { inNoop: true });
+    passed = true;
+  } catch (e) {
+    throw new StepError(check.refused(e instanceof Error ? e.message : String(e)));
+  } finally {
+    await cleanup(passed);
+  }
+}
+
 export async function readContract(env: NodeJS.ProcessEnv = process.env): Promise<StepContract> {
   const file = env.CAIRN_INPUT;
   if (!file) throw new StepError("CAIRN_INPUT is not set: run this step through cairn-agent");

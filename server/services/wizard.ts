@@ -47,6 +47,7 @@ import {
   deploySummary,
   diskPicture,
   groupBySeverity,
+  isWizardFix,
   licenseUsage,
   networkFieldPath,
   networksWithField,
@@ -752,6 +753,8 @@ export async function applyFix(ctx: ServiceContext, input: z.output<typeof apply
     );
     if (!finding?.fix) throw new CairnError("wizard.fix-stale", { finding: input.findingId });
     const { action, params } = finding.fix;
+    if (!isWizardFix(action))
+      throw new CairnError("wizard.fix-unsupported", { action, finding: finding.id });
     switch (action) {
       case "set-setting": {
         const next = settingsWithPath(loaded.settings, String(params.path), params.value);
@@ -779,8 +782,7 @@ export async function applyFix(ctx: ServiceContext, input: z.output<typeof apply
           ),
         );
       default:
-        // set-hostname (the agent reports the hostname), set-region-name (region names never
-        // change), open-task-log and enter-maintenance (navigation, a day-2 operation).
+        // isWizardFix lists exactly the cases above.
         throw new CairnError("wizard.fix-unsupported", { action, finding: finding.id });
     }
   });

@@ -6,12 +6,9 @@
  * collectd.conf without Cairn's marker (an administrator's, or the `collectd` package's) is never
  * replaced: the step fails and says so.
  */
-import { mkdir, mkdtemp, rm, rmdir, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { isManagedByCairn } from "../../../../domain/release/host/managed";
 import type { PackStepContext } from "../../../sdk/pack";
-import { StepError } from "../../../sdk/step";
+import { checkCandidate, StepError } from "../../../sdk/step";
 import { COLLECTD_CONF_PATH, collectdConf, type MonitoringSettings } from "./collectd-conf";
 
 export default async function monitoringAgentStep(ctx: PackStepContext): Promise<void> {
@@ -26,7 +23,13 @@ export default async function monitoringAgentStep(ctx: PackStepContext): Promise
       `/${COLLECTD_CONF_PATH} exists and is not Cairn's (no "# Managed by Cairn" first line), so it was left as it is: move it away (or remove the collectd package's configuration) and run the step again`,
     );
   const real = ctx.root === "/";
-  if (ctx.has("collectd")) await validate(ctx, content);
+  if (ctx.has("collectd"))
+    await checkCandidate(ctx, COLLECTD_CONF_PATH, content, {
+      tool: "collectd",
+      args: (file) => ["-T", "-B", "-C", file],
+      refused: (reason) =>
+        `collectd rejected the collectd.conf generated from the pack's settings, so nothing was written: ${reason}. Check settings.packs.monitoring-agent.`,
+    });
   else if (real && ctx.mode === "apply")
     throw new StepError(
       "collectd is not installed on this node: install Debian's collectd-core package (apt-get install collectd-core) and run the step again",
@@ -37,48 +40,5 @@ export default async function monitoringAgentStep(ctx: PackStepContext): Promise
   if (ctx.mode === "apply" && real && change !== "unchanged" && ctx.has("systemctl")) {
     ctx.run("systemctl", ["enable", "collectd.service"]);
     ctx.run("systemctl", ["restart", "collectd.service"]);
-  }
-}
-
-/** Checks the candidate with `collectd -T -B` (no base directory created); throws on refusal. */
-async function validate(ctx: PackStepContext, content: string): Promise<void> {
-  let file: string;
-  let cleanup: (passed: boolean) => Promise<void>;
-  if (ctx.mode === "apply") {
-    // Next to its destination (the folder the file goes to anyway), removed again with the
-    // folders created for it when collectd refuses the file.
-    const target = ctx.path(COLLECTD_CONF_PATH);
-    const parent = path.dirname(target);
-    const firstCreated = await mkdir(parent, { recursive: true });
-    file = `${target}.cairn-check-${process.pid}`;
-    cleanup = async (passed) => {
-      await rm(file, { force: true });
-      if (passed || firstCreated === undefined) return;
-      for (let dir = parent; ; dir = path.dirname(dir)) {
-        const removed = await rmdir(dir).then(
-          () => true,
-          () => false,
-        );
-        if (!removed || dir === firstCreated) break;
-      }
-    };
-  } else {
-    // noop leaves the root untouched: the candidate goes to the system's temporary directory.
-    const dir = await mkdtemp(path.join(tmpdir(), "cairn-collectd-"));
-    file = path.join(dir, "collectd.conf");
-    cleanup = () => rm(dir, { recursive: true, force: true });
-  }
-  await writeFile(file, content, { mode: 0o644 });
-  let passed = false;
-  try {
-    ctx.run("collectd", ["-T", "-B", "-C", file], { inNoop: true });
-    passed = true;
-  } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    throw new StepError(
-      `collectd rejected the collectd.conf generated from the pack's settings, so nothing was written: ${reason}. Check settings.packs.monitoring-agent.`,
-    );
-  } finally {
-    await cleanup(passed);
   }
 }
